@@ -1,0 +1,127 @@
+# The project's front door: `make` lists every target.
+# Every target prints what it did or what to do next.
+
+.DEFAULT_GOAL := help
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+MAKEFLAGS += --no-print-directory
+
+PYTHON_VERSION := $(strip $(file < .python-version))
+VENV := .venv
+ifeq ($(OS),Windows_NT)
+VENV_BIN := $(VENV)/Scripts
+else
+VENV_BIN := $(VENV)/bin
+endif
+PY := $(VENV_BIN)/python
+# PyO3 asks this interpreter for its configuration; pinning it keeps cargo
+# from rebuilding PyO3 whenever PATH points at another Python.
+export PYO3_PYTHON := $(abspath $(PY))
+
+RUST_SOURCES := crates/Cargo.toml crates/Cargo.lock $(shell find crates/src -name '*.rs')
+# Stamps: dependencies installed for this pyproject.toml; extension compiled
+# from the current Rust sources.
+INSTALLED := $(VENV)/.installed
+BUILT := $(VENV)/.extension-built
+BUILD_LOG := $(VENV)/build.log
+
+.PHONY: help
+help: ## List the targets (this text)
+	@echo "Usage: make <target>"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: init
+init: ## Set up everything: .venv, the compiled extension, git hooks; then run the tests
+	@$(MAKE) check-prerequisites
+	@$(MAKE) $(BUILT)
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		$(VENV_BIN)/pre-commit install; \
+	else \
+		echo "Not a git repository: git hooks not installed (run 'git init' then 'make init' again)."; \
+	fi
+	@$(MAKE) test
+	@echo "make init: done. Activate the environment with 'source $(VENV_BIN)/activate'; run 'make test' after each change."
+
+.PHONY: check-prerequisites
+check-prerequisites: # (internal) say exactly what is missing and how to get it
+	@missing=0; \
+	if ! command -v cargo >/dev/null 2>&1; then \
+		echo "Rust toolchain not found - install it from https://rustup.rs (then open a new shell)."; missing=1; \
+	fi; \
+	if [ ! -x "$(PY)" ] && ! $(MAKE) -s find-python >/dev/null 2>&1; then \
+		echo "Python $(PYTHON_VERSION) not found (.python-version asks for it)."; \
+		echo "  Install it with 'pyenv install $(PYTHON_VERSION)', 'uv python install $(PYTHON_VERSION)'"; \
+		echo "  or from https://www.python.org/downloads/ - or put another version (3.11 or newer) in .python-version."; \
+		missing=1; \
+	fi; \
+	exit $$missing
+
+.PHONY: find-python
+find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
+	@for candidate in "python$(PYTHON_VERSION)" "py -$(PYTHON_VERSION)" python3 python; do \
+		if $$candidate -c 'import sys; sys.exit(f"{sys.version_info[0]}.{sys.version_info[1]}" != "$(PYTHON_VERSION)")' 2>/dev/null; then \
+			$$candidate -c 'import sys; print(sys.executable)'; exit 0; \
+		fi; \
+	done; exit 1
+
+$(PY):
+	@echo "Creating $(VENV) with Python $(PYTHON_VERSION)..."
+	@"$$($(MAKE) -s find-python)" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+
+# The extension is rebuilt when a Rust source changes. When pyproject.toml
+# changes, the dependencies are (re)installed too. Build requirements go into
+# .venv so rebuilds skip pip's build isolation (seconds, not a fresh env).
+$(BUILT): $(RUST_SOURCES) pyproject.toml | $(PY)
+	@if [ ! -f $(INSTALLED) ] || [ pyproject.toml -nt $(INSTALLED) ]; then \
+		echo "Installing build and development dependencies into $(VENV)..."; \
+		$(PY) -m pip install --quiet $$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'); \
+		target=".[dev]"; deps=""; \
+	else \
+		target="."; deps="--no-deps"; \
+	fi; \
+	echo "Compiling the Rust extension (the first build takes a minute or two)..."; \
+	$(PY) -m pip install --no-build-isolation $$deps -v -e "$$target" >$(BUILD_LOG) 2>&1 & pid=$$!; \
+	tail -n +1 -f $(BUILD_LOG) --pid=$$pid | grep --line-buffered -E '^ *(Compiling|Finished) ' || true; \
+	if ! wait $$pid; then \
+		tail -n 40 $(BUILD_LOG); echo "Build failed (full log: $(BUILD_LOG)). Fix the error above, then run 'make build'."; exit 1; \
+	fi; \
+	[ -n "$$deps" ] || touch $(INSTALLED)
+	@touch $@
+	@echo "Extension built: $$(ls src/*/_accelerate.*.so src/*/_accelerate.*.pyd 2>/dev/null)"
+
+.PHONY: build
+build: $(BUILT) ## Recompile the extension if any Rust source changed
+	@echo "Extension is up to date."
+
+.PHONY: test
+test: test-python test-rust ## Run the Python and Rust tests (rebuilds first if Rust changed)
+	@echo "make test: all Python and Rust tests passed."
+
+.PHONY: test-python
+test-python: $(BUILT) ## Run only the pytest suite (args: make test-python PYTEST_ARGS="-k add")
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# `cargo test` builds a binary that links libpython: tell the loader where the
+# venv's Python keeps it (macOS and Windows find it by themselves).
+.PHONY: test-rust
+test-rust: | $(BUILT) ## Run only the Rust unit tests (cargo test)
+	@LD_LIBRARY_PATH="$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
+		cargo test --quiet --manifest-path crates/Cargo.toml
+
+.PHONY: test-release
+test-release: $(BUILT) ## Build the sdist and release wheel, test them in fresh venvs (slow)
+	@$(PY) -m pytest -m release
+	@echo "make test-release: the sdist and the release wheel build and work."
+
+.PHONY: clean
+clean: ## Remove build outputs (keeps .venv; 'make distclean' removes it too)
+	@rm -rf build dist crates/target src/*.egg-info .pytest_cache .mypy_cache
+	@find src -name '_accelerate.*.so' -o -name '_accelerate.*.pyd' | xargs rm -f
+	@rm -f $(BUILT)
+	@echo "Cleaned build outputs. 'make build' or 'make test' recompiles."
+
+.PHONY: distclean
+distclean: clean ## Remove .venv as well (back to a fresh clone)
+	@rm -rf $(VENV)
+	@echo "Removed $(VENV). Run 'make init' to set up again."

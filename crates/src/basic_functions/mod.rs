@@ -1,0 +1,18 @@
+//! `project_name._accelerate.basic_functions`: small examples to copy from.
+
+pub mod basic_math;
+pub mod basic_strings;
+
+use pyo3::prelude::*;
+
+// `module` gives the submodule (and so its functions' `__module__`) its full
+// import path, which pickling, `help()` and error messages show.
+#[pymodule(submodule, module = "project_name._accelerate")]
+pub mod basic_functions {
+    // Add a new function here after writing it (and its stub in
+    // src/project_name/_accelerate/basic_functions.pyi).
+    #[pymodule_export]
+    use super::basic_math::{add_in_rust, subtract_in_rust};
+    #[pymodule_export]
+    use super::basic_strings::concat_in_rust;
+}
