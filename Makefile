@@ -6,7 +6,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 MAKEFLAGS += --no-print-directory
 
-PYTHON_VERSION := $(strip $(file < .python-version))
+PYTHON_VERSION := $(strip $(shell cat .python-version))
 VENV := .venv
 ifeq ($(OS),Windows_NT)
 VENV_BIN := $(VENV)/Scripts
@@ -65,6 +65,7 @@ find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
 	done; exit 1
 
 $(PY):
+	@$(MAKE) check-prerequisites
 	@echo "Creating $(VENV) with Python $(PYTHON_VERSION)..."
 	@"$$($(MAKE) -s find-python)" -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip

@@ -14,7 +14,13 @@ def find_python(version: str) -> str | None:
 
     Looks on PATH (python3.10, py -3.10) and in pyenv's versions.
     """
-    candidates = [shutil.which(f"python{version}")]
+    candidates: list[str | Path | None] = [shutil.which(f"python{version}")]
+    launcher = shutil.which("py")  # the Windows launcher: py -3.10
+    if launcher:
+        found = subprocess.run(
+            [launcher, f"-{version}", "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
+        )
+        candidates.append(found.stdout.strip() if found.returncode == 0 else None)
     pyenv_root = Path(
         subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
         if shutil.which("pyenv")
