@@ -115,6 +115,15 @@ test-release: $(BUILT) ## Build the sdist and release wheel, test them in fresh 
 	@$(PY) -m pytest -m release
 	@echo "make test-release: the sdist and the release wheel build and work."
 
+.PHONY: lint
+lint: $(BUILT) ## Run every pre-commit hook on every file (the git hooks run them on each commit)
+	@$(VENV_BIN)/pre-commit run --all-files --show-diff-on-failure
+	@echo "make lint: every check passed."
+
+.PHONY: clippy
+clippy: | $(PY) ## Lint the Rust code with clippy, warnings as errors
+	@cargo clippy --quiet --manifest-path crates/Cargo.toml --all-targets --locked -- -D warnings
+
 .PHONY: clean
 clean: ## Remove build outputs (keeps .venv; 'make distclean' removes it too)
 	@rm -rf build dist crates/target src/*.egg-info .pytest_cache .mypy_cache

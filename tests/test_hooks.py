@@ -1,0 +1,305 @@
+"""The quality gates: git hooks, commit message rules, the CI workflow, Dependabot.
+
+The first tests read the configuration files. The others make real commits,
+with the real hooks, in a scratch copy of this repository; the hooks' tools
+install from the package registries into pre-commit's cache (~/.cache/pre-commit)
+the first time, which takes a minute.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+if not (ROOT / ".pre-commit-config.yaml").is_file():
+    pytest.skip("not a checkout of the repository (no .pre-commit-config.yaml)", allow_module_level=True)
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+ (cibuildwheel runs the tests on 3.10 too)
+yaml = pytest.importorskip("yaml")  # PyYAML comes with pre-commit (the dev extra)
+
+PRE_COMMIT = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+HOOKS = {hook["id"]: hook for repo in PRE_COMMIT["repos"] for hook in repo["hooks"]}
+CONVENTION = yaml.safe_load((ROOT / "git-conventional-commits.yaml").read_text(encoding="utf-8"))
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+CI = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+# The release notes come from conventional-changelog's `conventionalcommits`
+# preset (.github/scripts/release-notes.sh). Its default types and sections:
+NOTES_SECTIONS = {"feat": "Features", "fix": "Bug Fixes", "perf": "Performance Improvements", "revert": "Reverts"}
+NOTES_HIDDEN = {"docs", "style", "chore", "refactor", "test", "build", "ci"}
+# Its parser reads a commit header with this pattern; a header it cannot read
+# is left out of the notes.
+NOTES_HEADER = re.compile(r"^(\w*)(?:\((.*)\))?!?: (.*)$")
+
+
+# --- .pre-commit-config.yaml ----------------------------------------------------
+
+
+def test_every_hook_is_local_and_pinned_to_a_registry_version() -> None:
+    assert [repo["repo"] for repo in PRE_COMMIT["repos"]] == ["local"], "hooks must not clone repositories"
+    pinned = {
+        "python": r"[A-Za-z0-9_.-]+==\d+(\.\d+)*",  # PyPI
+        "node": r"(@[a-z0-9-]+/)?[a-z0-9._-]+@\d+\.\d+\.\d+",  # npm
+        "golang": r"[a-z0-9./-]+@v\d+\.\d+\.\d+",  # Go module proxy
+    }
+    for hook_id, hook in HOOKS.items():
+        if hook["language"] == "system":  # the Rust toolchain's own rustfmt and clippy
+            assert hook["entry"].split()[0] in {"cargo", "make"}, hook_id
+            continue
+        deps = hook.get("additional_dependencies", [])
+        assert deps, f"{hook_id}: no pinned package to install"
+        for dep in deps:
+            assert re.fullmatch(pinned[hook["language"]], dep), f"{hook_id}: {dep!r} is not pinned to one version"
+
+
+def test_hooks_cover_the_quality_gates() -> None:
+    assert {
+        *("trailing-whitespace", "end-of-file-fixer", "check-merge-conflict", "check-added-large-files"),
+        *("check-toml", "check-yaml", "detect-private-key", "ruff-check", "ruff-format", "rustfmt", "clippy"),
+        *("zizmor", "actionlint", "conventional-commit-message"),
+    } <= HOOKS.keys()
+    assert "-D warnings" in (ROOT / "Makefile").read_text(encoding="utf-8").split("\nclippy:")[1].split("\n\n")[0]
+    assert HOOKS["conventional-commit-message"]["stages"] == ["commit-msg"]
+    assert PRE_COMMIT["default_stages"] == ["pre-commit"], "other hooks must not run on the commit message"
+
+
+def test_make_init_installs_the_commit_msg_hook_too() -> None:
+    # `make init` runs a plain `pre-commit install`, which installs the hook
+    # types the configuration names (the scratch repository below checks it).
+    init = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ninit:")[1].split("\n\n")[0]
+    assert re.search(r"pre-commit install(?! -t| --hook-type)", init), "install the hook types in the config"
+    assert set(PRE_COMMIT["default_install_hook_types"]) == {"pre-commit", "commit-msg"}
+
+
+# --- git-conventional-commits.yaml and the release notes -------------------------
+
+
+def test_commit_types_agree_with_the_release_notes() -> None:
+    types = CONVENTION["convention"]["commitTypes"]
+    # `merge` is git's own "Merge branch ..." message: the notes list the merged commits.
+    unknown = set(types) - NOTES_SECTIONS.keys() - NOTES_HIDDEN - {"merge"}
+    assert not unknown, f"commit types the release notes would drop silently: {unknown}"
+    changelog = CONVENTION["changelog"]
+    assert changelog["commitTypes"] == [t for t in types if t in NOTES_SECTIONS]
+    for commit_type in changelog["commitTypes"]:
+        assert changelog["headlines"][commit_type] == NOTES_SECTIONS[commit_type]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["feat: add thing", "fix(core)!: drop thing", "feat:add thing", "feat : add", "feat(): x", "fix(a b): c", "feat: "],
+)
+def test_a_header_the_hook_accepts_is_one_the_notes_can_read(message: str) -> None:
+    # The hook's pattern is a JavaScript regular expression; (?<name>) is (?P<name>) in Python.
+    pattern = CONVENTION["convention"]["commitMessageRegexPattern"].replace("(?<", "(?P<")
+    accepted = re.match(pattern, message)
+    if accepted:
+        notes = NOTES_HEADER.match(message)
+        assert notes and notes[1] == accepted["type"] and notes[3] == accepted["description"]
+
+
+# --- workflows and Dependabot --------------------------------------------------------
+
+
+def test_workflows_do_not_name_the_template() -> None:
+    # The instantiation renames the template's names everywhere but in workflows.
+    for workflow in WORKFLOWS:
+        text = workflow.read_text(encoding="utf-8")
+        assert not re.search(r"project[_-]name", text), f"{workflow.name} names the template"
+
+
+@pytest.mark.parametrize("hook_id", ["zizmor", "actionlint"])
+def test_workflows_pass(hook_id: str) -> None:
+    # The same hook as `make lint`, on every workflow (tracked by git or not).
+    files = [str(path.relative_to(ROOT)) for path in [*WORKFLOWS, ROOT / ".github" / "dependabot.yml"]]
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", hook_id, "--files", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,  # the first run installs the tool
+    )
+    assert result.returncode == 0, f"{hook_id} failed:\n{result.stdout}\n{result.stderr}"
+
+
+def test_ci_workflow_follows_the_supply_chain_rules() -> None:
+    assert CI["permissions"] == {}
+    text = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    uses = re.findall(r"uses: (\S+)(.*)", text)
+    assert uses
+    for action, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{action} is not pinned by commit SHA"
+        assert re.fullmatch(r" # v\d+(\.\d+)*", comment), f"{action} lacks its version comment"
+    for name, job in CI["jobs"].items():
+        assert job["permissions"] == {"contents": "read"}, name
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+            if "run" in step:
+                assert step["run"].startswith("make "), f"{name}: steps call Make targets, not scripts"
+
+
+def test_ci_tests_the_floor_and_a_newer_python() -> None:
+    floor = PYPROJECT["project"]["requires-python"].removeprefix(">=")
+    assert CI["env"]["FLOOR_PYTHON"] == floor
+
+    def version(text: str) -> tuple[int, ...]:
+        return tuple(map(int, text.split(".")))
+
+    development = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
+    assert version(CI["env"]["NEWEST_PYTHON"]) >= version(development) > version(floor)
+    assert set(CI["jobs"]["test"]["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
+
+
+def test_dependabot_updates_every_ecosystem_grouped_after_a_cooldown() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert updates.keys() == {"github-actions", "cargo", "pip"}
+    assert (ROOT / updates["cargo"]["directory"].lstrip("/") / "Cargo.toml").is_file()
+    for update in updates.values():
+        assert update["groups"] and update["cooldown"]["default-days"] >= 1
+
+
+# --- real commits in a scratch repository ----------------------------------------
+
+
+def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    # No variables of an enclosing git hook or make run: a commit as a user makes it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "MAKE", "MFLAGS", "PRE_COMMIT"))}
+    result = subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,  # the first commit installs the hooks' tools
+    )
+    if check:
+        assert result.returncode == 0, f"git {args} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Iterator[Path]:
+    """A copy of this repository's files in a new git repository, hooks installed as `make init` does."""
+    if os.name == "nt":
+        pytest.skip("the git hook tests run on Linux and macOS")
+    repo = tmp_path_factory.mktemp("scratch")
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
+    # The hooks need this repository's .venv (clippy's Python), not a new build.
+    (repo / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
+    git(repo, "init", "--quiet")
+    (repo / ".git" / "info" / "exclude").write_text(".venv\n", encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--no-verify", "--message", "chore: start from the template")
+    subprocess.run([str(repo / ".venv" / "bin" / "pre-commit"), "install"], cwd=repo, check=True, capture_output=True)
+    yield repo
+
+
+def head(repo: Path) -> str:
+    return git(repo, "log", "-1", "--format=%H %s").stdout.strip()
+
+
+def commit(repo: Path, message: str, changes: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Commit `changes` (path -> text appended) with the real hooks; undo whatever a rejected commit left."""
+    for name, text in (changes or {}).items():
+        with (repo / name).open("a", encoding="utf-8") as file:
+            file.write(text)
+    git(repo, "add", "--all")
+    result = git(repo, "commit", "--allow-empty", "--message", message, check=False)
+    git(repo, "reset", "--quiet", "--hard")
+    git(repo, "clean", "--quiet", "-d", "--force")
+    return result
+
+
+def test_make_init_installs_both_hooks(scratch: Path) -> None:
+    assert (scratch / ".git" / "hooks" / "pre-commit").is_file()
+    assert (scratch / ".git" / "hooks" / "commit-msg").is_file()
+
+
+@pytest.mark.parametrize(
+    ("message", "accepted"),
+    [
+        ("bad message", False),
+        ("feat: add thing", True),
+        ("fix(core)!: drop thing", True),
+    ],
+)
+def test_commit_message_with_a_change(scratch: Path, message: str, accepted: bool) -> None:
+    before = head(scratch)
+    result = commit(scratch, message, {"README.md": f"\n{message}\n"})
+    output = result.stdout + result.stderr
+    if accepted:
+        assert result.returncode == 0, output
+        assert head(scratch).endswith(f" {message}")
+    else:
+        assert result.returncode != 0 and "Invalid commit message" in output, output
+        assert head(scratch) == before
+
+
+@pytest.mark.parametrize(
+    ("message", "accepted"),
+    [
+        ("docs(readme): fix a typo", True),
+        ("Merge branch 'topic'", True),  # git merge's own message
+        ('Revert "feat: add thing"', True),  # git revert's own message
+        ("revert: feat: add thing", True),
+        ("feat:add thing", False),  # the release notes need the space
+        ("Feat: add thing", False),
+        ("wip: add thing", False),
+        ("feat(): add thing", False),
+        ("fix(core) drop thing", False),
+    ],
+)
+def test_commit_message(scratch: Path, message: str, accepted: bool) -> None:
+    before = head(scratch)
+    result = commit(scratch, message)
+    assert (result.returncode == 0) == accepted, result.stdout + result.stderr
+    assert (head(scratch) != before) == accepted
+
+
+def test_python_lint_error_is_rejected(scratch: Path) -> None:
+    (package,) = (scratch / "src").glob("*/__init__.py")
+    before = head(scratch)
+    broken = package.with_name("broken.py").relative_to(scratch).as_posix()
+    result = commit(scratch, "feat: add a broken module", {broken: "print(undefined_name)\n"})
+    assert result.returncode != 0 and "F821" in result.stdout + result.stderr, result.stdout + result.stderr
+    assert head(scratch) == before
+
+
+def test_rust_clippy_warning_is_rejected(scratch: Path) -> None:
+    change = "\n/// Return one.\npub fn one() -> i32 {\n    return 1;\n}\n"
+    before = head(scratch)
+    result = commit(scratch, "feat: add one", {"crates/src/lib.rs": change})
+    assert result.returncode != 0 and "needless_return" in result.stdout + result.stderr, result.stdout + result.stderr
+    assert head(scratch) == before
+
+
+def test_accepted_messages_reach_the_release_notes(scratch: Path) -> None:
+    script = scratch / ".github" / "scripts" / "release-notes.sh"
+    if not script.is_file():
+        pytest.skip("no release notes script")
+    for message in ("feat: add the notes thing", "fix(core)!: drop the notes thing", "docs: document the notes thing"):
+        assert commit(scratch, message).returncode == 0
+    notes = subprocess.run(["bash", str(script)], cwd=scratch, capture_output=True, text=True, timeout=300)
+    assert notes.returncode == 0, notes.stderr
+    assert "add the notes thing" in notes.stdout and "drop the notes thing" in notes.stdout, notes.stdout
+    assert "BREAKING CHANGES" in notes.stdout
+    assert "document the notes thing" not in notes.stdout  # docs: hidden on purpose
