@@ -30,6 +30,24 @@ help: ## List the targets (this text)
 	@echo "Usage: make <target>"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# >>> template-only: `make instantiate` deletes the lines up to the closing marker.
+# The values reach the program through the environment, unexpanded, so quotes,
+# `$`, backslashes and newlines arrive as typed. Only values given on the
+# command line count (WSL, for one, sets NAME in the environment).
+unexport NAME IMPORT_NAME DESCRIPTION AUTHOR OWNER
+command-line = $(if $(filter command line,$(origin $1)),$(value $1))
+instantiate: export INSTANTIATE_NAME = $(call command-line,NAME)
+instantiate: export INSTANTIATE_IMPORT_NAME = $(call command-line,IMPORT_NAME)
+instantiate: export INSTANTIATE_DESCRIPTION = $(call command-line,DESCRIPTION)
+instantiate: export INSTANTIATE_AUTHOR = $(call command-line,AUTHOR)
+instantiate: export INSTANTIATE_OWNER = $(call command-line,OWNER)
+
+.PHONY: instantiate
+instantiate: ## Make the template your project: NAME=<repo-name> [DESCRIPTION= AUTHOR= OWNER= IMPORT_NAME=]
+	@command -v python3 >/dev/null || { echo "python3 not found: instantiating needs Python 3.10 or newer."; exit 1; }
+	@python3 .github/template/instantiate.py
+# <<< template-only
+
 .PHONY: init
 init: ## Set up everything: .venv, the compiled extension, git hooks; then run the tests
 	@$(MAKE) check-prerequisites

@@ -1,0 +1,625 @@
+"""The template's own machinery: `make instantiate`, the Instantiate workflow and its gate.
+
+Each test works on a copy of this tree made as GitHub makes a repository from a
+template (a fresh `git init`, one commit, no tags) and instantiates it. The
+instantiation deletes this file, with .github/template/ and the flag.
+"""
+
+import importlib.machinery
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, find_python
+
+PROGRAM = ".github/template/instantiate.py"
+if not (ROOT / PROGRAM).is_file():  # e.g. cibuildwheel's copy of tests/ next to an installed wheel
+    pytest.skip(f"not a checkout of the template (no {PROGRAM})", allow_module_level=True)
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+ (cibuildwheel runs the tests on 3.10 too)
+yaml = pytest.importorskip("yaml")  # PyYAML comes with pre-commit (the dev extra)
+FLAG = ".github/template_flag.yml"
+WORKFLOW = ROOT / ".github/workflows/instantiate.yml"
+TEMPLATE_DESCRIPTION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["description"]
+TRACE = re.compile(r"(?i:project[-_.]name)|your-name|Your Name")
+YEAR = str(date.today().year)
+LINUX = sys.platform.startswith("linux")
+# The workflow runs on GitHub's Ubuntu runners, `make instantiate` under make and bash.
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="the template machinery is not tested on Windows")
+only_linux = pytest.mark.skipif(not LINUX, reason="runs on Linux, as the workflow does")
+
+# Everything awkward at once, for descriptions and authors.
+AWKWARD = (
+    "Fast \"maths\" & 'more': a/b \\ c $(rm -rf /) `id` ${HOME} %s {0} <b>bold</b> *not* _em_ [x](y) | 🦀\n"
+    "# not a heading\n"
+    "- not a list\n"
+    "1. nor this\n"
+    "    indented line"
+)
+AWKWARD_AUTHOR = 'Zoë O\'Brien & "Bob" \\ `whoami` $(id)'
+
+
+def one_line(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", text.strip())
+
+
+def markdown_unescape(text: str) -> str:
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+
+
+# --- copies of the template ------------------------------------------------------------
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment less what the calling make, git hook, CI or venv set."""
+    dropped = (
+        "INSTANTIATE_",
+        "GITHUB_",
+        "GIT_",
+        "MAKE",
+        "MFLAGS",
+        "CARGO_TARGET_DIR",
+        "PYO3_",
+        "VIRTUAL_ENV",
+        "PYTHONPATH",
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
+    venv_bin = (ROOT / ".venv" / ("Scripts" if os.name == "nt" else "bin")).resolve()
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p and Path(p).resolve() != venv_bin)
+    return {**env, **extra}
+
+
+def git(root: Path, *args: str, env: dict[str, str]) -> str:
+    result = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"git {args}: {result.stderr}"
+    return result.stdout
+
+
+def project_files(root: Path, env: dict[str, str]) -> list[str]:
+    out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", env=env)
+    return sorted(p for p in out.split("\0") if p and (root / p).is_file())
+
+
+def workflow_files(root: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in (root / ".github/workflows").iterdir()}
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under root but .git/, with its bytes and mode."""
+    return {
+        str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mode)
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts[:1]
+    }
+
+
+@pytest.fixture(scope="session")
+def git_env(tmp_path_factory) -> dict[str, str]:
+    """A git that knows a user (as a developer's does) and nothing else of this machine."""
+    home = tmp_path_factory.mktemp("home")
+    (home / "gitconfig").write_text("[user]\n\tname = Config User\n\temail = config@example.com\n", encoding="utf-8")
+    return clean_env(GIT_CONFIG_GLOBAL=str(home / "gitconfig"), GIT_CONFIG_NOSYSTEM="1")
+
+
+@pytest.fixture(scope="session")
+def pristine(tmp_path_factory, git_env) -> Path:
+    """This tree as GitHub copies a template: its files, a fresh git init, one commit, no tags."""
+    root = tmp_path_factory.mktemp("pristine") / "template"
+    for path in project_files(ROOT, git_env):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, root / path)
+    git(root, "init", "--quiet", "--initial-branch=main", env=git_env)
+    git(root, "add", "--all", env=git_env)
+    git(root, "commit", "--quiet", "--message", "Initial commit", env=git_env)
+    return root
+
+
+@pytest.fixture
+def copy(pristine: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(pristine, root, symlinks=True)
+    return root
+
+
+def instantiate(root: Path, env: dict[str, str], python: str = sys.executable, **values: str):
+    """Run the program as make and the workflow do: values in INSTANTIATE_* variables."""
+    env = {**env, **{f"INSTANTIATE_{key.upper()}": value for key, value in values.items()}}
+    return subprocess.run([python, PROGRAM], cwd=root, env=env, capture_output=True, text=True)
+
+
+# --- names that work -----------------------------------------------------------------
+
+# (name, import name given, description, author, owner) -> (distribution, import package)
+ACCEPTED = {
+    "dots-and-case": (("My.Cool-Repo", "", AWKWARD, AWKWARD_AUTHOR, "zoe"), ("my-cool-repo", "my_cool_repo")),
+    "underscore": (("rust_speed", "", 'He said "hi" & left', "Ann & Bob", "some-org"), ("rust-speed", "rust_speed")),
+    "one-letter": (("x", "", "C:\\path\\to `x`", "Zoë O'Brien", "a"), ("x", "x")),
+    "separator-mix": (("a-b_c.d", "", "", "", "owner1"), ("a-b-c-d", "a_b_c_d")),
+    "separators-at-ends": (("__Weird..Name--", "", "line one\nline two", "", "o"), ("weird-name", "weird_name")),
+    "leading-digit-explicit": (("3d-tools", "three_d_tools", "3D & more", "Ada", "o"), ("3d-tools", "three_d_tools")),
+    "keyword-explicit": (("class", "klass", "", "Ada", "o"), ("class", "klass")),
+    "stdlib-explicit": (("json", "json_tools", "", "Ada", "o"), ("json", "json_tools")),
+    "capitalised-keyword": (("None", "", "", "Ada", "o"), ("none", "none")),  # `none` is no keyword
+}
+
+
+def check_instantiated(root: Path, env: dict[str, str], values: tuple, expected: tuple[str, str]) -> None:
+    name, _, description, author, owner = values
+    dist, package = expected
+    description = description or TEMPLATE_DESCRIPTION
+    author = one_line(author) or "Config User"  # git config user.name when not given
+    files = project_files(root, env)
+
+    # The template machinery is gone, and with it every trace of the template's identity.
+    for gone in (FLAG, ".github/template", "tests/test_template.py", "src/project_name"):
+        assert not (root / gone).exists(), gone
+    assert (root / "src" / package / "__init__.py").is_file()
+    for path in files:
+        assert not TRACE.search(path), path
+        if path.startswith(".github/workflows/"):
+            continue
+        text = (root / path).read_text(encoding="utf-8")
+        assert not TRACE.search(text), f"{path}: {TRACE.search(text).group()!r} left"
+        if description != TEMPLATE_DESCRIPTION:
+            assert TEMPLATE_DESCRIPTION not in text, path
+        assert "template-only" not in text, path
+
+    # Nothing under .github/workflows/ changed.
+    assert workflow_files(root) == workflow_files(ROOT)
+
+    # Every TOML and YAML file parses; Python compiles.
+    for path in files:
+        if path.endswith((".toml", ".lock")):
+            tomllib.loads((root / path).read_text(encoding="utf-8"))
+        elif path.endswith((".yml", ".yaml")):
+            list(yaml.safe_load_all((root / path).read_text(encoding="utf-8")))
+        elif path.endswith((".py", ".pyi")):
+            compile((root / path).read_text(encoding="utf-8"), path, "exec")
+
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    project = pyproject["project"]
+    assert project["name"] == dist
+    assert project["description"] == one_line(description)
+    assert project["authors"] == [{"name": author}]
+    assert project["urls"]["Homepage"] == f"https://github.com/{owner}/{name}"
+    assert any(extra.startswith(f"{dist}[") for extra in project["optional-dependencies"]["dev"])
+    assert pyproject["tool"]["setuptools-rust"]["ext-modules"][0]["target"] == f"{package}._accelerate"
+    cargo = tomllib.loads((root / "crates/Cargo.toml").read_text(encoding="utf-8"))
+    assert cargo["package"]["name"] == cargo["lib"]["name"] == f"{package}_accelerate"
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(f"# {dist}\n")
+    assert f"https://github.com/{owner}/{name}/" in readme
+    paragraph = readme.split("\n\n")[2]  # title, badge, description
+    assert markdown_unescape(paragraph) == "\n".join(line.strip() for line in description.split("\n"))
+    assert f"Copyright (c) {YEAR} {author}\n" in (root / "LICENSE").read_text(encoding="utf-8")
+
+    # The instantiated Makefile has no `instantiate` target left.
+    help_text = subprocess.run(["make", "help"], cwd=root, env=env, capture_output=True, text=True).stdout
+    assert "instantiate" not in help_text and "init" in help_text
+
+
+def build_and_import(root: Path, env: dict[str, str], dist: str, package: str) -> None:
+    """Compile the renamed crate and import the package under its new name."""
+    if not LINUX:
+        return  # compiling each renamed crate is checked on Linux
+    # Renamed crates share compiled dependencies; each one still compiles from its own sources.
+    target = ROOT / "crates" / "target" / "template-tests"
+    cargo_env = {**env, "CARGO_TARGET_DIR": str(target), "PYO3_PYTHON": sys.executable}
+    lock = (root / "crates/Cargo.lock").read_bytes()
+    build = subprocess.run(
+        ["cargo", "build", "--quiet", "--lib", "--manifest-path", "crates/Cargo.toml"],
+        cwd=root,
+        env=cargo_env,
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    assert (root / "crates/Cargo.lock").read_bytes() == lock, "cargo rewrote Cargo.lock: it was not in cargo's order"
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    shutil.copy(target / "debug" / f"lib{package}_accelerate.so", root / "src" / package / f"_accelerate{suffix}")
+    # What an installed distribution would provide: its metadata, found by name.
+    metadata = root / "metadata" / f"{dist.replace('-', '_')}-0.0.0.dist-info"
+    metadata.mkdir(parents=True)
+    (metadata / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.0.0\n", encoding="utf-8")
+    probe = f"""
+import sys
+sys.path[:0] = ["src", "metadata"]
+import {package} as p
+from {package}._accelerate import basic_functions
+assert p.add_in_rust(2, 3) == 5 and p.__version__ == "0.0.0", p.__version__
+assert basic_functions.add_in_rust.__module__ == "{package}._accelerate.basic_functions"
+assert p.__file__.endswith("src/{package}/__init__.py"), p.__file__
+"""
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("values, expected", ACCEPTED.values(), ids=ACCEPTED.keys())
+def test_instantiation_renames_everything(copy: Path, git_env, values, expected) -> None:
+    name, import_name, description, author, owner = values
+    result = instantiate(
+        copy, git_env, name=name, import_name=import_name, description=description, author=author, owner=owner
+    )
+    assert result.returncode == 0, result.stderr
+    check_instantiated(copy, git_env, values, expected)
+    build_and_import(copy, git_env, *expected)
+
+
+def test_owner_comes_from_the_origin_remote(copy: Path, git_env) -> None:
+    git(copy, "remote", "add", "origin", "git@github.com:zoe/Rusty.git", env=git_env)
+    result = instantiate(copy, git_env, name="Rusty")
+    assert result.returncode == 0, result.stderr
+    check_instantiated(copy, git_env, ("Rusty", "", "", "", "zoe"), ("rusty", "rusty"))
+
+
+def test_missing_owner_keeps_the_placeholder_and_says_so(copy: Path, git_env) -> None:
+    result = instantiate(copy, git_env, name="lonely")
+    assert result.returncode == 0, result.stderr
+    assert "no OWNER given" in result.stderr
+    assert "https://github.com/your-name/lonely/" in (copy / "README.md").read_text(encoding="utf-8")
+
+
+def test_floor_python_runs_it(copy: Path, git_env) -> None:
+    """Python 3.10 (no tomllib) is enough: the program runs before anything is installed."""
+    python = find_python("3.10")
+    if python is None:
+        pytest.skip("CPython 3.10 is not installed")
+    values = ("My.Cool-Repo", "", AWKWARD, AWKWARD_AUTHOR, "zoe")
+    result = instantiate(
+        copy,
+        git_env,
+        python,
+        **dict(zip(("name", "import_name", "description", "author", "owner"), values, strict=True)),
+    )
+    assert result.returncode == 0, result.stderr
+    check_instantiated(copy, git_env, values, ("my-cool-repo", "my_cool_repo"))
+
+
+def test_downloaded_copy_without_git(copy: Path, git_env) -> None:
+    """A ZIP download has no .git: .gitignore still decides what belongs to the project."""
+    shutil.rmtree(copy / ".git")
+    ignored = copy / "crates/target/debug/project_name.txt"
+    ignored.parent.mkdir(parents=True)
+    ignored.write_text("project_name", encoding="utf-8")
+    result = instantiate(copy, git_env, name="unzipped", owner="o")
+    assert result.returncode == 0, result.stderr
+    assert ignored.read_text(encoding="utf-8") == "project_name"  # ignored: left alone
+    git(copy, "init", "--quiet", env=git_env)
+    check_instantiated(copy, git_env, ("unzipped", "", "", "", "o"), ("unzipped", "unzipped"))
+
+
+# --- free text in every format --------------------------------------------------------
+
+EXTRA_FILES = {  # untracked files, which instantiation must handle like tracked ones
+    "src/project_name/_about.py": (
+        '"""About project_name."""\n'
+        'AUTHOR = "Your Name"\n'
+        "SUMMARY = 'A Python package with a Rust core, built with PyO3 and setuptools-rust.'\n"
+        'LONG = """A Python package with a Rust core, built with PyO3 and setuptools-rust."""\n'
+        "# Maintained by Your Name\n"
+    ),
+    "docs/about.md": (
+        "Written by Your Name.\n\nA Python package with a Rust core, built with PyO3 and setuptools-rust.\n"
+    ),
+    "docs/extra.toml": '# Your Name\n[about]\nby = "Your Name"\nin_list = ["Your Name"]\n',
+}
+
+
+def test_description_and_author_are_escaped_for_each_format(copy: Path, git_env) -> None:
+    for path, text in EXTRA_FILES.items():
+        (copy / path).parent.mkdir(parents=True, exist_ok=True)
+        (copy / path).write_text(text, encoding="utf-8")
+    values = ("My.Cool-Repo", "", AWKWARD, AWKWARD_AUTHOR, "zoe")
+    result = instantiate(copy, git_env, name="My.Cool-Repo", description=AWKWARD, author=AWKWARD_AUTHOR, owner="zoe")
+    assert result.returncode == 0, result.stderr
+    check_instantiated(copy, git_env, values, ("my-cool-repo", "my_cool_repo"))
+
+    about: dict = {}
+    exec((copy / "src/my_cool_repo/_about.py").read_text(encoding="utf-8"), about)
+    assert about["AUTHOR"] == one_line(AWKWARD_AUTHOR)
+    assert about["SUMMARY"] == about["LONG"] == AWKWARD  # Python strings keep every line
+    assert f"# Maintained by {one_line(AWKWARD_AUTHOR)}\n" in (copy / "src/my_cool_repo/_about.py").read_text("utf-8")
+
+    markdown = (copy / "docs/about.md").read_text(encoding="utf-8").split("\n\n")
+    assert markdown_unescape(markdown[0]) == f"Written by {one_line(AWKWARD_AUTHOR)}."
+    assert markdown_unescape(markdown[1].rstrip("\n")) == "\n".join(line.strip() for line in AWKWARD.split("\n"))
+
+    extra = tomllib.loads((copy / "docs/extra.toml").read_text(encoding="utf-8"))
+    assert extra["about"] == {"by": one_line(AWKWARD_AUTHOR), "in_list": [one_line(AWKWARD_AUTHOR)]}
+    assert (copy / "docs/extra.toml").read_text(encoding="utf-8").startswith(f"# {one_line(AWKWARD_AUTHOR)}\n")
+
+
+# --- refusals and failures leave the tree as it was -----------------------------------
+
+# (values given, words the message must hold)
+REFUSED = {
+    "empty": ({"name": ""}, ["NAME is missing"]),
+    "leading-digit": ({"name": "3d-tools"}, ["'3d_tools'", "starts with a digit", "IMPORT_NAME=", "Run workflow"]),
+    "keyword": ({"name": "class"}, ["keyword", "IMPORT_NAME="]),
+    "stdlib-json": ({"name": "json"}, ["standard-library", "IMPORT_NAME="]),
+    "stdlib-test": ({"name": "test"}, ["standard-library"]),
+    "stdlib-typing": ({"name": "Typing"}, ["standard-library"]),
+    "stdlib-removed-in-3.13": ({"name": "telnetlib"}, ["standard-library"]),
+    "build-tool": ({"name": "build"}, ["tool"]),
+    "ignored-directory": ({"name": "dist"}, [".gitignore ignores", "IMPORT_NAME="]),
+    "non-ascii": ({"name": "Zoë-tools"}, ["'ë'", "ASCII"]),
+    "space": ({"name": "my repo"}, ["' '", "ASCII"]),
+    "slash": ({"name": "a/b"}, ["'/'"]),
+    "separators-only": ({"name": "-._"}, ["no letter or digit"]),
+    "too-long": ({"name": "x" * 101}, ["100 characters"]),
+    "template-own-name": ({"name": "project-name"}, ["template's own name"]),
+    "template-own-name-variant": ({"name": "Project_Name"}, ["template's own name"]),
+    "template-own-import-name": ({"name": "ok", "import_name": "project_name"}, ["template's own"]),
+    "import-name-keyword": ({"name": "ok", "import_name": "None"}, ["not a valid import name"]),
+    "import-name-hyphen": ({"name": "ok", "import_name": "my-pkg"}, ["not a valid import name"]),
+    "import-name-digit": ({"name": "ok", "import_name": "3d"}, ["starts with a digit"]),
+    "import-name-stdlib": ({"name": "ok", "import_name": "typing"}, ["standard-library"]),
+    "owner": ({"name": "ok", "owner": "not an owner!"}, ["owner"]),
+    "control-character": ({"name": "ok", "description": "bell \a"}, ["control characters", "U+0007"]),
+}
+
+
+@pytest.mark.parametrize("values, words", REFUSED.values(), ids=REFUSED.keys())
+def test_refused_names_change_nothing(copy: Path, git_env, values: dict, words: list[str]) -> None:
+    before = snapshot(copy)
+    result = instantiate(copy, git_env, **values)
+    assert result.returncode == 2, result.stdout + result.stderr
+    for word in [*words, "Nothing was changed."]:
+        assert word in result.stderr, result.stderr
+    assert snapshot(copy) == before
+    assert git(copy, "status", "--porcelain", env=git_env) == ""
+
+
+# An untracked file that the program cannot handle safely: it stops before writing.
+FAILING_FILES = {
+    "yaml-value": ("notes.yaml", "author: Your Name\n", "cannot write the author there safely"),
+    "python-f-string": ("src/project_name/_about.py", 'A = f"Your Name"\n', "cannot write the author"),
+    "toml-literal-string": ("extra.toml", "a = 'Your Name'\n", "cannot write the author"),
+    "unknown-form-of-the-name": ("docs/x.md", "Set PROJECT_NAME first.\n", "'PROJECT_NAME' is a form"),
+    "unbalanced-marker": ("docs/y.md", "<!-- >>> template-only -->\n", "no matching"),
+}
+
+
+@pytest.mark.parametrize("path, text, words", FAILING_FILES.values(), ids=FAILING_FILES.keys())
+def test_failure_before_any_write_changes_nothing(copy: Path, git_env, path: str, text: str, words: str) -> None:
+    (copy / path).parent.mkdir(parents=True, exist_ok=True)
+    (copy / path).write_text(text, encoding="utf-8")
+    before = snapshot(copy)
+    result = instantiate(copy, git_env, name="ok-name", author="O'Brien")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert words in result.stderr and "Nothing was changed." in result.stderr, result.stderr
+    assert snapshot(copy) == before
+
+
+def test_already_instantiated_tree_is_left_alone(copy: Path, git_env) -> None:
+    assert instantiate(copy, git_env, name="first", owner="o").returncode == 0
+    # The program is gone with the rest of the machinery; bring it back to run it again.
+    (copy / PROGRAM).parent.mkdir(parents=True)
+    shutil.copy(ROOT / PROGRAM, copy / PROGRAM)
+    before = snapshot(copy)
+    result = instantiate(copy, git_env, name="second", owner="o")
+    assert result.returncode == 0 and "already instantiated" in result.stdout, result.stdout + result.stderr
+    assert snapshot(copy) == before
+
+
+def test_dry_run_changes_nothing(copy: Path, git_env) -> None:
+    before = snapshot(copy)
+    result = subprocess.run(
+        [sys.executable, PROGRAM, "--name=My.Cool-Repo", "--owner=zoe", "--dry-run"],
+        cwd=copy,
+        env=git_env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and "renamed src/project_name -> src/my_cool_repo" in result.stdout, result.stderr
+    assert snapshot(copy) == before
+
+
+# --- make instantiate -------------------------------------------------------------------
+
+
+def test_make_passes_values_unaltered(copy: Path, git_env, tmp_path: Path) -> None:
+    canary = tmp_path / "make-expanded-it"
+    description = f"$(shell touch {canary}) $$(echo no) $(NAME) {AWKWARD}"
+    # NAME in the environment (WSL sets it) must not count: only command-line values do.
+    refused = subprocess.run(
+        ["make", "instantiate"], cwd=copy, env={**git_env, "NAME": "from-env"}, capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "NAME is missing" in refused.stderr
+    result = subprocess.run(
+        [
+            "make",
+            "instantiate",
+            "NAME=My.Cool-Repo",
+            f"DESCRIPTION={description}",
+            f"AUTHOR={AWKWARD_AUTHOR}",
+            "OWNER=zoe",
+        ],
+        cwd=copy,
+        env=git_env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not canary.exists()
+    check_instantiated(
+        copy, git_env, ("My.Cool-Repo", "", description, AWKWARD_AUTHOR, "zoe"), ("my-cool-repo", "my_cool_repo")
+    )
+
+
+# --- the workflow -----------------------------------------------------------------------
+
+
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def test_no_workflow_names_the_template() -> None:
+    """Instantiation may not change workflows, so none may hold the template's names."""
+    for path in sorted((ROOT / ".github/workflows").glob("*.y*ml")):
+        found = TRACE.search(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.name} holds {found.group()!r}"
+
+
+def test_workflow_is_locked_down() -> None:
+    flow = workflow()
+    assert flow["permissions"] == {}
+    assert flow["jobs"]["gate"]["permissions"] == {"contents": "read"}
+    assert flow["jobs"]["instantiate"]["permissions"] == {"contents": "write"}
+    assert "github.event.repository.is_template" in flow["jobs"]["gate"]["if"]
+    assert set(flow[True]) == {"push", "workflow_dispatch"}  # YAML reads the key `on` as True
+    for job in flow["jobs"].values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+            assert "${{" not in step.get("run", ""), f"an expression inside run: {step['run']}"
+    for line in WORKFLOW.read_text(encoding="utf-8").splitlines():
+        if "uses:" in line:
+            assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
+
+
+def evaluate(expression: str, context: dict[str, str]) -> str:
+    """The `${{ a || b }}` expressions of the workflow's env: blocks."""
+    inner = re.fullmatch(r"\$\{\{\s*(.*?)\s*\}\}", expression).group(1)
+    return next((context[atom.strip()] for atom in inner.split("||") if context[atom.strip()]), "")
+
+
+def run_job(job: str, root: Path, env: dict[str, str], context: dict[str, str], tmp_path: Path) -> str:
+    """Run a job's `run:` steps as the runner does (bash -eo pipefail), each with its env:."""
+    log = []
+    for step in workflow()["jobs"][job]["steps"]:
+        if "run" not in step:
+            continue
+        output = tmp_path / "github_output"
+        output.write_text("", encoding="utf-8")
+        step_env = {key: evaluate(value, context) for key, value in step.get("env", {}).items()}
+        result = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=root,
+            env={
+                **env,
+                **step_env,
+                "GITHUB_OUTPUT": str(output),
+                "GITHUB_REF": "refs/heads/main",
+                "GITHUB_ACTIONS": "true",
+            },
+            capture_output=True,
+            text=True,
+        )
+        log.append(result.stdout + result.stderr)
+        if result.returncode != 0:
+            raise AssertionError("\n".join(log))
+        for line in output.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            context[f"steps.{step.get('id')}.outputs.{key}"] = value
+    return "\n".join(log)
+
+
+@pytest.fixture
+def github_context() -> dict[str, str]:
+    return {
+        "github.event.repository.is_template": "false",
+        "github.event.repository.name": "My.Cool-Repo",
+        "github.event.repository.description": AWKWARD,
+        "github.event.repository.default_branch": "main",
+        "github.repository_owner": "zoe",
+        "github.event.head_commit.author.name": "Zoë O'Brien",
+        "github.actor": "zoe",
+        "github.token": "not-a-real-token",
+        "inputs.import_name": "",
+        "inputs.description": "",
+        "inputs.author": "",
+    }
+
+
+@only_linux
+def test_gate_script_tells_each_state(copy: Path, git_env, github_context, tmp_path: Path) -> None:
+    def state(is_template: str) -> str:
+        run_job("gate", copy, git_env, {**github_context, "github.event.repository.is_template": is_template}, tmp_path)
+        output = (tmp_path / "github_output").read_text(encoding="utf-8")
+        return re.fullmatch(r"state=(\w+)\n", output).group(1)
+
+    assert state("true") == "template"
+    assert state("false") == "uninstantiated"
+    assert instantiate(copy, git_env, name="done", owner="o").returncode == 0
+    assert state("false") == "instantiated"
+
+
+def push_target(tmp_path: Path, copy: Path, env: dict[str, str], hook: str | None = None) -> Path:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(copy), str(origin), env=env)
+    if hook:
+        (origin / "hooks" / "pre-receive").write_text(f"#!/bin/sh\n{hook}\n", encoding="utf-8")
+        (origin / "hooks" / "pre-receive").chmod(0o755)
+    git(copy, "remote", "add", "origin", str(origin), env=env)
+    return origin
+
+
+@only_linux
+def test_workflow_pushes_one_conventional_commit(copy: Path, git_env, github_context, tmp_path: Path) -> None:
+    origin = push_target(tmp_path, copy, git_env)
+    before = git(copy, "rev-parse", "HEAD", env=git_env).strip()
+    run_job("instantiate", copy, git_env, github_context, tmp_path)
+    log = git(origin, "log", "--format=%s", f"{before}..main", env=git_env).splitlines()
+    assert log == ["chore: instantiate my-cool-repo from the template"]
+    changed = git(origin, "diff", "--name-only", before, "main", env=git_env).split()
+    assert FLAG in changed and not [path for path in changed if path.startswith(".github/workflows/")]
+    check_instantiated(
+        copy, git_env, ("My.Cool-Repo", "", AWKWARD, "Zoë O'Brien", "zoe"), ("my-cool-repo", "my_cool_repo")
+    )
+
+
+@only_linux
+def test_workflow_explains_a_read_only_token(copy: Path, git_env, github_context, tmp_path: Path) -> None:
+    # What GitHub answers when the token may only read.
+    push_target(
+        tmp_path,
+        copy,
+        git_env,
+        hook="echo 'Permission to zoe/My.Cool-Repo.git denied to github-actions[bot].' >&2; exit 1",
+    )
+    with pytest.raises(AssertionError) as failure:
+        run_job("instantiate", copy, git_env, github_context, tmp_path)
+    assert "Settings > Actions > General > Workflow permissions > Read and write permissions" in str(failure.value)
+
+
+@only_linux
+def test_workflow_input_gives_the_import_name(copy: Path, git_env, github_context, tmp_path: Path) -> None:
+    push_target(tmp_path, copy, git_env)
+    context = {**github_context, "github.event.repository.name": "3d-tools", "inputs.import_name": "three_d_tools"}
+    refused = {**github_context, "github.event.repository.name": "3d-tools"}
+    with pytest.raises(AssertionError) as failure:
+        run_job("instantiate", copy, git_env, refused, tmp_path)
+    assert "::error title=Instantiation refused::" in str(failure.value)
+    run_job("instantiate", copy, git_env, context, tmp_path)
+    assert (copy / "src/three_d_tools/__init__.py").is_file()
+
+
+# --- end to end -----------------------------------------------------------------------
+
+
+@only_linux
+def test_instantiated_project_passes_its_own_make_init(copy: Path, git_env) -> None:
+    """The awkward name, instantiated with make, then the new project's `make init`
+    (fresh .venv, Rust build, pytest, cargo test) and a clean git status after it."""
+    start = time.monotonic()
+    values = ["NAME=My.Cool-Repo", f"DESCRIPTION={AWKWARD}", f"AUTHOR={AWKWARD_AUTHOR}", "OWNER=zoe"]
+    result = subprocess.run(["make", "instantiate", *values], cwd=copy, env=git_env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    git(copy, "add", "--all", env=git_env)
+    git(copy, "commit", "--quiet", "--message", "chore: instantiate my-cool-repo from the template", env=git_env)
+    result = subprocess.run(["make", "init"], cwd=copy, env=git_env, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    assert "make test: all Python and Rust tests passed." in result.stdout
+    probe = "import my_cool_repo as p; print(p.concat_in_rust('Zoë ', '🦀'), p.__version__)"
+    result = subprocess.run([".venv/bin/python", "-c", probe], cwd=copy, env=git_env, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("Zoë 🦀 "), result.stderr
+    assert git(copy, "status", "--porcelain", env=git_env) == "", "the build left changes or stray files"
+    print(f"instantiate + make init (build and test): {time.monotonic() - start:.0f} s")
