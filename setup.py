@@ -1,0 +1,23 @@
+"""One build rule that pyproject.toml cannot express; all else is configured there.
+
+The wheel targets the stable ABI (abi3) from the floor Python that
+`py_limited_api` names in pyproject.toml. A free-threaded CPython (3.14t, ...)
+cannot build that way, and setuptools refuses to try, so there the wheel is
+built for that one interpreter (cp314t), as cibuildwheel's free-threaded
+builds and `pip install` from the sdist expect.
+"""
+
+import sysconfig
+
+from setuptools import setup
+from setuptools.command.bdist_wheel import bdist_wheel
+
+
+class BdistWheel(bdist_wheel):
+    def finalize_options(self) -> None:
+        if sysconfig.get_config_var("Py_GIL_DISABLED"):
+            self.py_limited_api = False  # setuptools-rust then builds without PyO3's abi3 feature
+        super().finalize_options()
+
+
+setup(cmdclass={"bdist_wheel": BdistWheel})
