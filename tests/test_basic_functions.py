@@ -2,7 +2,10 @@
 
 import importlib
 import inspect
+import math
 import pickle
+import sys
+import threading
 
 import pytest
 
@@ -48,6 +51,25 @@ def test_bool_is_an_int_as_in_python() -> None:
 )
 def test_concat_matches_python(a: str, b: str) -> None:
     assert basic_functions.concat_in_rust(a, b) == a + b
+
+
+def leibniz_pi_in_python(terms: int) -> float:
+    """The pure-Python twin of leibniz_pi_in_rust: the same operations in the same order."""
+    total = 0.0
+    sign = 1.0
+    for k in range(terms):
+        total += sign / (2 * k + 1)
+        sign = -sign
+    return 4 * total
+
+
+@pytest.mark.parametrize("terms", [0, 1, 2, 3, 10, 12_345])
+def test_leibniz_pi_matches_python_bit_for_bit(terms: int) -> None:
+    assert basic_functions.leibniz_pi_in_rust(terms) == leibniz_pi_in_python(terms)
+
+
+def test_leibniz_pi_converges_to_pi() -> None:
+    assert basic_functions.leibniz_pi_in_rust(1_000_000) == pytest.approx(math.pi, abs=1e-5)
 
 
 # --- bad input -----------------------------------------------------------------
@@ -96,21 +118,64 @@ def test_wrong_argument_count_raises_type_error(func) -> None:
         func(a=1, b=2)  # positional-only
 
 
+@pytest.mark.parametrize(
+    ("terms", "error"),
+    [(-1, OverflowError), (2**64, OverflowError), (1.0, TypeError), ("3", TypeError), (None, TypeError)],
+)
+def test_leibniz_pi_rejects_bad_terms(terms, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        basic_functions.leibniz_pi_in_rust(terms)
+
+
 def test_lone_surrogate_is_a_clear_error() -> None:
     # Rust strings are UTF-8, which cannot hold a lone surrogate.
     with pytest.raises(UnicodeEncodeError):
         basic_functions.concat_in_rust("\ud800", "x")
 
 
+# --- threads -------------------------------------------------------------------------
+
+
+def test_leibniz_pi_lets_other_threads_run_while_it_works() -> None:
+    # A thread waiting for the GIL gets it when the running thread gives it up
+    # or after the switch interval. With a 60 s interval, the other thread can
+    # run before the call returns only if the Rust code released the GIL.
+    go = threading.Event()
+    ran_meanwhile = threading.Event()
+
+    def other() -> None:
+        go.wait()
+        ran_meanwhile.set()
+
+    thread = threading.Thread(target=other)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(60)
+    try:
+        thread.start()
+        go.set()  # from here on, `other` waits for the GIL
+        basic_functions.leibniz_pi_in_rust(5_000_000)  # 40 ms in the debug build, 8 ms optimised
+        overlapped = ran_meanwhile.is_set()
+    finally:
+        sys.setswitchinterval(interval)
+        thread.join()
+    assert overlapped, "no other thread ran during the call: the GIL was held"
+
+
 # --- how the functions present themselves ---------------------------------------
 
 
 @pytest.mark.parametrize(
-    "name", ["add_in_rust", "subtract_in_rust", "concat_in_rust"]
+    ("name", "signature"),
+    [
+        ("add_in_rust", "(a, b, /)"),
+        ("subtract_in_rust", "(a, b, /)"),
+        ("concat_in_rust", "(a, b, /)"),
+        ("leibniz_pi_in_rust", "(terms, /)"),
+    ],
 )
-def test_signature_docstring_and_module(name: str) -> None:
+def test_signature_docstring_and_module(name: str, signature: str) -> None:
     func = getattr(basic_functions, name)
-    assert str(inspect.signature(func)) == "(a, b, /)"
+    assert str(inspect.signature(func)) == signature
     assert func.__doc__ and func.__doc__.strip()
     assert func.__module__ == "project_name._accelerate.basic_functions"
     assert pickle.loads(pickle.dumps(func)) is func
@@ -125,7 +190,7 @@ def test_import_paths_reach_the_same_functions() -> None:
 
     bf = importlib.import_module("project_name._accelerate.basic_functions")
     assert add_in_rust is direct is bf.add_in_rust is basic_functions.add_in_rust
-    assert set(project_name.__all__) >= {"add_in_rust", "subtract_in_rust", "concat_in_rust"}
+    assert set(project_name.__all__) >= {"add_in_rust", "subtract_in_rust", "concat_in_rust", "leibniz_pi_in_rust"}
 
 
 def test_version_comes_from_installed_metadata() -> None:

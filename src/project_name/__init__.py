@@ -15,8 +15,9 @@ for _name, _module in vars(_accelerate).items():
 from project_name._accelerate.basic_functions import (  # noqa: E402
     add_in_rust,
     concat_in_rust,
+    leibniz_pi_in_rust,
     subtract_in_rust,
 )
 
 __version__ = version("project-name")
-__all__ = ["__version__", "add_in_rust", "concat_in_rust", "subtract_in_rust"]
+__all__ = ["__version__", "add_in_rust", "concat_in_rust", "leibniz_pi_in_rust", "subtract_in_rust"]

@@ -1,5 +1,6 @@
 //! `project_name._accelerate.basic_functions`: small examples to copy from.
 
+pub mod basic_compute;
 pub mod basic_math;
 pub mod basic_strings;
 
@@ -11,6 +12,8 @@ use pyo3::prelude::*;
 pub mod basic_functions {
     // Add a new function here after writing it (and its stub in
     // src/project_name/_accelerate/basic_functions.pyi).
+    #[pymodule_export]
+    use super::basic_compute::leibniz_pi_in_rust;
     #[pymodule_export]
     use super::basic_math::{add_in_rust, subtract_in_rust};
     #[pymodule_export]
