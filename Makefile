@@ -126,6 +126,7 @@ test-python: $(BUILT) ## Run only the pytest suite (args: make test-python PYTES
 # venv's Python keeps it (macOS and Windows find it by themselves).
 .PHONY: test-rust
 test-rust: | $(BUILT) ## Run only the Rust unit tests (cargo test)
+	@echo "Running the Rust tests (cargo test; its first run compiles a test build)..."
 	@LD_LIBRARY_PATH="$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
 		cargo test --quiet --manifest-path crates/Cargo.toml
 
