@@ -24,6 +24,10 @@ RUST_SOURCES := crates/Cargo.toml crates/Cargo.lock $(shell find crates/src -nam
 INSTALLED := $(VENV)/.installed
 BUILT := $(VENV)/.extension-built
 BUILD_LOG := $(VENV)/build.log
+# A deleted extension is as stale as an outdated one.
+ifeq ($(wildcard src/*/_accelerate.*.so src/*/_accelerate.*.pyd),)
+$(shell rm -f $(BUILT))
+endif
 
 .PHONY: help
 help: ## List the targets (this text)
@@ -66,6 +70,9 @@ check-prerequisites: # (internal) say exactly what is missing and how to get it
 	if ! command -v cargo >/dev/null 2>&1; then \
 		echo "Rust toolchain not found - install it from https://rustup.rs (then open a new shell)."; missing=1; \
 	fi; \
+	if ! command -v npx >/dev/null 2>&1; then \
+		echo "Node.js not found - the commit-message hook and the release notes need it: install it from https://nodejs.org."; missing=1; \
+	fi; \
 	if [ ! -x "$(PY)" ] && ! $(MAKE) -s find-python >/dev/null 2>&1; then \
 		echo "Python $(PYTHON_VERSION) not found (.python-version asks for it)."; \
 		echo "  Install it with 'pyenv install $(PYTHON_VERSION)', 'uv python install $(PYTHON_VERSION)'"; \
@@ -95,7 +102,9 @@ $(PY):
 # not 2.8 s: `make bench-build`). Build requirements go into .venv, so neither
 # pays for pip's build isolation.
 $(BUILT): $(RUST_SOURCES) pyproject.toml | $(PY)
-	@if [ ! -f $(INSTALLED) ] || [ pyproject.toml -nt $(INSTALLED) ]; then \
+	@$(MAKE) -s check-prerequisites
+	@set -o pipefail; \
+	if [ ! -f $(INSTALLED) ] || [ pyproject.toml -nt $(INSTALLED) ]; then \
 		echo "Installing build and development dependencies into $(VENV)..."; \
 		$(PY) -m pip install --quiet $$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'); \
 		install=1; set -- -m pip install --no-build-isolation -v -e ".[dev]"; \

@@ -93,13 +93,22 @@ def test_commit_types_agree_with_the_release_notes() -> None:
 
 
 @pytest.mark.parametrize(
-    "message",
-    ["feat: add thing", "fix(core)!: drop thing", "feat:add thing", "feat : add", "feat(): x", "fix(a b): c", "feat: "],
+    ("message", "expected"),
+    [
+        ("feat: add thing", True),
+        ("fix(core)!: drop thing", True),
+        ("feat:add thing", False),
+        ("feat : add", False),
+        ("feat(): x", False),
+        ("fix(a b): c", False),
+        ("feat: ", False),
+    ],
 )
-def test_a_header_the_hook_accepts_is_one_the_notes_can_read(message: str) -> None:
+def test_a_header_the_hook_accepts_is_one_the_notes_can_read(message: str, expected: bool) -> None:
     # The hook's pattern is a JavaScript regular expression; (?<name>) is (?P<name>) in Python.
     pattern = CONVENTION["convention"]["commitMessageRegexPattern"].replace("(?<", "(?P<")
     accepted = re.match(pattern, message)
+    assert bool(accepted) == expected
     if accepted:
         notes = NOTES_HEADER.match(message)
         assert notes and notes[1] == accepted["type"] and notes[3] == accepted["description"]
