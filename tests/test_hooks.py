@@ -8,7 +8,6 @@ the first time, which takes a minute.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_working_tree
 
 if not (ROOT / ".pre-commit-config.yaml").is_file():
     pytest.skip("not a checkout of the repository (no .pre-commit-config.yaml)", allow_module_level=True)
@@ -201,17 +200,7 @@ def scratch(tmp_path_factory) -> Iterator[Path]:
     if os.name == "nt":
         pytest.skip("the git hook tests run on Linux and macOS")
     repo = tmp_path_factory.mktemp("scratch")
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, repo / name)
+    copy_working_tree(repo)
     # The hooks need this repository's .venv (clippy's Python), not a new build.
     (repo / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
     git(repo, "init", "--quiet")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, find_python, require_python
+from conftest import ROOT, copy_working_tree, find_python, require_python
 
 tomllib = pytest.importorskip("tomllib", reason="reads pyproject.toml with Python 3.11+")
 
@@ -82,11 +82,7 @@ def git(repo: Path, *args: str) -> str:
 def tagged_checkout(tmp_path_factory) -> Path:
     """This working tree (uncommitted changes too) committed in a new repository, tagged RELEASE_TAG."""
     repo = tmp_path_factory.mktemp("checkout")
-    files = run("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=ROOT).stdout.split("\0")
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, repo / name)
+    copy_working_tree(repo)
     git(repo, "init", "--quiet")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--no-verify", "--message", "feat: the release")

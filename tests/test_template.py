@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, find_python
+from conftest import ROOT, copy_working_tree, find_python
 
 PROGRAM = ".github/template/instantiate.py"
 if not (ROOT / PROGRAM).is_file():  # e.g. cibuildwheel's copy of tests/ next to an installed wheel
@@ -111,9 +111,7 @@ def git_env(tmp_path_factory) -> dict[str, str]:
 def pristine(tmp_path_factory, git_env) -> Path:
     """This tree as GitHub copies a template: its files, a fresh git init, one commit, no tags."""
     root = tmp_path_factory.mktemp("pristine") / "template"
-    for path in project_files(ROOT, git_env):
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / path, root / path)
+    copy_working_tree(root)
     git(root, "init", "--quiet", "--initial-branch=main", env=git_env)
     git(root, "add", "--all", env=git_env)
     git(root, "commit", "--quiet", "--message", "Initial commit", env=git_env)
