@@ -28,6 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import copy_working_tree  # noqa: E402  (the tests' scratch copies, the same way)
+
 REPEAT = 3  # runs of each repeated step; the table shows the median
 EDITED = Path("crates/src/lib.rs")  # the .rs file the edit steps change
 BUILD_LOG = Path(".venv/build.log")  # where the Makefile logs each build
@@ -80,23 +83,9 @@ def cargo_command(scratch: Path) -> list[str]:
     return args
 
 
-def copy_repository(scratch: Path) -> None:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():  # not a tracked file deleted in the working tree
-            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, scratch / name)
-
-
 def measure(scratch: Path) -> None:
     env = {name: value for name, value in os.environ.items() if name not in CALLER_VARIABLES}
-    copy_repository(scratch)
+    copy_working_tree(scratch)
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "snapshot"]):
         run(git + args, scratch, env)
