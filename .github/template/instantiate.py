@@ -11,7 +11,7 @@ push of a repository created from the template. It
 - puts .github/template/README.md (title, badge, description, example) at the
   top of README.md, in place of the template's own title and pitch;
 - deletes the template machinery: .github/template/, .github/template_flag.yml,
-  tests/test_template.py, and every block of lines from one marked
+  checks/test_template.py, and every block of lines from one marked
   `>>> template-only` to one marked `<<< template-only` (in any comment syntax).
 
 It never touches .github/workflows/: a push with the workflow token may not.
@@ -54,7 +54,7 @@ TEMPLATE_AUTHOR = "Your Name"
 
 FLAG = ".github/template_flag.yml"
 SKELETON = ".github/template/README.md"  # the top of the project's README
-TEMPLATE_ONLY = (".github/template/", FLAG, "tests/test_template.py")  # deleted
+TEMPLATE_ONLY = (".github/template/", FLAG, "checks/test_template.py")  # deleted
 WORKFLOWS = ".github/workflows/"  # never changed
 BLOCK_START, BLOCK_END = ">>> template-only", "<<< template-only"
 # Anything like these left after the renaming is a form of the name this

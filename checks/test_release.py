@@ -1,8 +1,8 @@
 """The release machinery: workflow, gate, cibuildwheel selection, release notes, GitHub Release.
 
-The wheel and sdist themselves are tested in test_packaging.py. The tests
-marked `release` need the package registries: npm for the release notes
-generator, PyPI for cibuildwheel (`make test-release` runs them).
+The wheel and sdist themselves are tested in test_packaging.py. Some tests
+need the package registries: npm for the release notes generator, PyPI for
+cibuildwheel.
 """
 
 import os
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, clean_env, git, run
 
 if not (ROOT / ".github" / "workflows" / "release.yml").is_file():
     pytest.skip("not a checkout of the repository (no release workflow)", allow_module_level=True)
@@ -36,24 +36,6 @@ RUNNERS = {
 }
 
 needs_bash = pytest.mark.skipif(os.name == "nt", reason="the release scripts run on the Linux runners")
-
-
-def run(*args: str | Path, check: bool = True, **kwargs) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600, **kwargs)
-    if check:
-        assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the variables of an enclosing git hook or make run."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "MAKE", "MFLAGS", "CIBW_"))}
-    return {**env, **extra}
-
-
-def git(repo: Path, *args: str) -> str:
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
-    return run("git", *identity, *args, cwd=repo, env=clean_env()).stdout.strip()
 
 
 def uses(job: dict) -> list[str]:
@@ -174,7 +156,6 @@ def cibuildwheel(tmp_path_factory) -> Path:
     return bindir / "cibuildwheel"
 
 
-@pytest.mark.release
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_cibuildwheel_builds_every_supported_cpython(cibuildwheel: Path, runner: str) -> None:
     platform, arch, platform_tags = RUNNERS[runner]
@@ -243,7 +224,6 @@ def history(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 
 
 @needs_bash
-@pytest.mark.release
 def test_notes_of_the_first_release_list_every_commit_before_it(history) -> None:
     repo, shas = history
     text = notes(repo, "v0.1.0").stdout  # the tag is not on HEAD: two releases came after it
@@ -255,7 +235,6 @@ def test_notes_of_the_first_release_list_every_commit_before_it(history) -> None
 
 
 @needs_bash
-@pytest.mark.release
 def test_notes_of_a_later_release_list_the_commits_since_the_previous_tag(history) -> None:
     repo, shas = history
     text = notes(repo, "v0.2.0").stdout
@@ -271,7 +250,6 @@ def test_notes_of_a_later_release_list_the_commits_since_the_previous_tag(histor
 
 
 @needs_bash
-@pytest.mark.release
 def test_notes_without_a_tag_preview_the_next_release(history) -> None:
     repo, shas = history
     text = notes(repo).stdout  # HEAD has no tag: what the next release would say
@@ -281,7 +259,6 @@ def test_notes_without_a_tag_preview_the_next_release(history) -> None:
 
 
 @needs_bash
-@pytest.mark.release
 def test_notes_of_the_tag_on_head_and_of_a_release_without_user_facing_changes(tmp_path: Path) -> None:
     # As in the release workflow: the checkout's HEAD is the tag, given by name.
     git(tmp_path, "init", "--quiet")

@@ -1,9 +1,8 @@
 """The sdist and the release (optimised, abi3) wheel: built as a release builds them, installed in fresh venvs.
 
-The release tests build once, with `make sdist wheel`, in a copy of this
-working tree committed to a scratch git repository and tagged RELEASE_TAG, as
-the release workflow checks out a tag. The other tests also run in
-cibuildwheel, against each installed wheel (see [tool.cibuildwheel]).
+They build once, with `make sdist wheel`, in a copy of this working tree
+committed to a scratch git repository and tagged RELEASE_TAG, as the release
+workflow checks out a tag; that copy sets up a .venv of its own.
 """
 
 import os
@@ -11,14 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_working_tree, find_python, require_python
+from conftest import ROOT, clean_env, copy_working_tree, find_python, git, require_python, run
 
 tomllib = pytest.importorskip("tomllib", reason="reads pyproject.toml with Python 3.11+")
 
@@ -51,33 +49,6 @@ def test_floor_python_is_consistent() -> None:
     )
 
 
-@pytest.mark.skipif(not sysconfig.get_config_var("Py_GIL_DISABLED"), reason="needs a free-threaded CPython")
-def test_extension_keeps_the_gil_disabled(tmp_path: Path) -> None:
-    # cibuildwheel runs this on each free-threaded CPython (3.14t, ...). An
-    # extension that does not declare free-threading support turns the GIL
-    # back on when imported, with a RuntimeWarning.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
-    code = "import sys, project_name; assert not sys._is_gil_enabled(), 'importing project_name enabled the GIL'"
-    run(sys.executable, "-W", "error::RuntimeWarning", "-c", code, cwd=tmp_path, env=env)
-
-
-def run(*args: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
-    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the variables of an enclosing git hook or make run."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "MAKE", "MFLAGS"))}
-    return {**env, **extra}
-
-
-def git(repo: Path, *args: str) -> str:
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
-    return run("git", *identity, *args, cwd=repo, env=clean_env()).stdout.strip()
-
-
 @pytest.fixture(scope="session")
 def tagged_checkout(tmp_path_factory) -> Path:
     """This working tree (uncommitted changes too) committed in a new repository, tagged RELEASE_TAG."""
@@ -93,10 +64,7 @@ def tagged_checkout(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def dist(tagged_checkout: Path) -> Path:
     """`make sdist wheel` in the tagged checkout: its dist/ holds the sdist and the checked wheel."""
-    # With this repository's .venv (the build tools) and cargo cache (only the
-    # crate itself is compiled again).
-    env = clean_env(CARGO_TARGET_DIR=str(ROOT / "crates" / "target"))
-    run("make", "sdist", "wheel", f"PY={Path(sys.executable).as_posix()}", cwd=tagged_checkout, env=env)
+    run("make", "sdist", "wheel", cwd=tagged_checkout)
     return tagged_checkout / "dist"
 
 
@@ -113,7 +81,6 @@ def release_wheel(dist: Path) -> Path:
     return path
 
 
-@pytest.mark.release
 def test_sdist_holds_everything_to_build_and_nothing_stray(sdist: Path) -> None:
     with tarfile.open(sdist) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
@@ -121,11 +88,14 @@ def test_sdist_holds_everything_to_build_and_nothing_stray(sdist: Path) -> None:
     for path in tracked:
         if path.startswith(("crates/", "src/", "tests/")) or path in {"pyproject.toml", "setup.py", "LICENSE"}:
             assert path in names, f"{path} is missing from the sdist"
-    stray = [n for n in names if n.startswith((".github", ".ci", "crates/target")) or n.endswith((".so", ".pyd"))]
+    stray = [
+        n
+        for n in names
+        if n.startswith((".github", ".ci", "checks", "benchmarks", "crates/target")) or n.endswith((".so", ".pyd"))
+    ]
     assert not stray, f"the sdist carries files it does not need: {stray}"
 
 
-@pytest.mark.release
 def test_release_wheel_is_one_abi3_wheel_for_the_floor(release_wheel: Path) -> None:
     assert re.search(rf"-{FLOOR}-abi3-[^-]+\.whl$", release_wheel.name), release_wheel.name
     if sys.platform == "linux":  # repaired by auditwheel: runs on any Linux with that glibc or newer
@@ -136,7 +106,6 @@ def test_release_wheel_is_one_abi3_wheel_for_the_floor(release_wheel: Path) -> N
     assert {"project_name/py.typed", "project_name/_accelerate/basic_functions.pyi"} <= set(names)
 
 
-@pytest.mark.release
 def test_version_comes_from_the_tag(sdist: Path, release_wheel: Path) -> None:
     version = RELEASE_TAG.removeprefix("v")
     assert sdist.name == f"{DIST_NAME}-{version}.tar.gz"
@@ -148,7 +117,6 @@ def test_version_comes_from_the_tag(sdist: Path, release_wheel: Path) -> None:
     assert f"\nVersion: {version}\n" in pkg_info and f"\nVersion: {version}\n" in metadata
 
 
-@pytest.mark.release
 def test_version_between_tags_and_without_git(tmp_path: Path) -> None:
     shutil.copy2(ROOT / "pyproject.toml", tmp_path)
 
@@ -166,7 +134,6 @@ def test_version_between_tags_and_without_git(tmp_path: Path) -> None:
     assert version() == "0.0.0"
 
 
-@pytest.mark.release
 def test_free_threaded_build_is_version_specific() -> None:
     # setuptools refuses py_limited_api on a free-threaded CPython, so setup.py
     # drops it there. Checked on this CPython, told that it is free-threaded:
@@ -200,7 +167,6 @@ def newest_python() -> str:
     return sys.executable
 
 
-@pytest.mark.release
 @pytest.mark.parametrize("python", ["floor", "newest"])
 def test_release_wheel_works_without_rust(python: str, release_wheel: Path, tmp_path: Path) -> None:
     interpreter = require_python(FLOOR_VERSION) if python == "floor" else newest_python()
@@ -209,29 +175,29 @@ def test_release_wheel_works_without_rust(python: str, release_wheel: Path, tmp_
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
     run(bindir / "python", "-m", "pip", "install", "--quiet", "--no-index", release_wheel)
     # No cargo or rustc on PATH: the wheel must not need them.
-    env = {**os.environ, "PATH": str(bindir)}
+    env = clean_env(PATH=str(bindir))
     result = run(bindir / "python", "-c", SMOKE_TEST, env=env, cwd=tmp_path)
     assert result.stdout.strip() == RELEASE_TAG.removeprefix("v")
 
 
-@pytest.mark.release
 @pytest.mark.parametrize("python", ["floor", "newest"])
 def test_cibuildwheel_test_command_passes(python: str, release_wheel: Path, tmp_path: Path) -> None:
     # What cibuildwheel does after each build, on each CPython: a fresh venv
-    # with the wheel and its test extras, the test sources in a directory of
+    # with the wheel and its test dependency groups, the test sources in a directory of
     # their own, then the test command. The suite calls every function.
     config = PYPROJECT["tool"]["cibuildwheel"]
     env_dir = tmp_path / "venv"
     run(require_python(FLOOR_VERSION) if python == "floor" else newest_python(), "-m", "venv", env_dir)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-    extras = ",".join(config["test-extras"])
-    run(bindir / "python", "-m", "pip", "install", "--quiet", f"{release_wheel}[{extras}]")
+    groups = [f"--group={ROOT / 'pyproject.toml'}:{group}" for group in config["test-groups"]]
+    run("uv", "pip", "install", "--quiet", "--python", bindir / "python", release_wheel, *groups)
     workdir = tmp_path / "test"
     workdir.mkdir()
     for source in config["test-sources"]:
         copy = shutil.copytree if (ROOT / source).is_dir() else shutil.copy2
         copy(ROOT / source, workdir / source)
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
+    env = clean_env()
+    env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
     result = subprocess.run(config["test-command"], shell=True, cwd=workdir, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

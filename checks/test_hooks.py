@@ -1,21 +1,20 @@
 """The quality gates: git hooks, commit message rules, the CI workflow, Dependabot.
 
 The first tests read the configuration files. The others make real commits,
-with the real hooks, in a scratch copy of this repository; the hooks' tools
-install from the package registries into pre-commit's cache (~/.cache/pre-commit)
-the first time, which takes a minute.
+with the real hooks, in a scratch copy of this repository set up with its own
+`make init`; the hooks' tools install from the package registries into
+pre-commit's cache (~/.cache/pre-commit) the first time, which takes a minute.
 """
 
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_working_tree
+from conftest import ROOT, copy_working_tree, git, run
 
 if not (ROOT / ".pre-commit-config.yaml").is_file():
     pytest.skip("not a checkout of the repository (no .pre-commit-config.yaml)", allow_module_level=True)
@@ -61,7 +60,8 @@ def test_every_hook_is_local_and_pinned_to_a_registry_version() -> None:
 def test_hooks_cover_the_quality_gates() -> None:
     assert {
         *("trailing-whitespace", "end-of-file-fixer", "check-merge-conflict", "check-added-large-files"),
-        *("check-toml", "check-yaml", "detect-private-key", "ruff-check", "ruff-format", "rustfmt", "clippy"),
+        *("check-toml", "check-yaml", "detect-private-key", "ruff-check", "ruff-format"),
+        *("rustfmt", "clippy", "stubtest"),
         *("zizmor", "actionlint", "conventional-commit-message"),
     } <= HOOKS.keys()
     assert "-D warnings" in (ROOT / "Makefile").read_text(encoding="utf-8").split("\nclippy:")[1].split("\n\n")[0]
@@ -127,13 +127,7 @@ def test_workflows_do_not_name_the_template() -> None:
 def test_workflows_pass(hook_id: str) -> None:
     # The same hook as `make lint`, on every workflow (tracked by git or not).
     files = [str(path.relative_to(ROOT)) for path in [*WORKFLOWS, ROOT / ".github" / "dependabot.yml"]]
-    result = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", hook_id, "--files", *files],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,  # the first run installs the tool
-    )
+    result = run(sys.executable, "-m", "pre_commit", "run", hook_id, "--files", *files, cwd=ROOT, check=False)
     assert result.returncode == 0, f"{hook_id} failed:\n{result.stdout}\n{result.stderr}"
 
 
@@ -178,41 +172,23 @@ def test_dependabot_updates_every_ecosystem_grouped_after_a_cooldown() -> None:
 # --- real commits in a scratch repository ----------------------------------------
 
 
-def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    # No variables of an enclosing git hook or make run: a commit as a user makes it.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "MAKE", "MFLAGS", "PRE_COMMIT"))}
-    result = subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,  # the first commit installs the hooks' tools
-    )
-    if check:
-        assert result.returncode == 0, f"git {args} failed:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory) -> Iterator[Path]:
-    """A copy of this repository's files in a new git repository, hooks installed as `make init` does."""
+def scratch(tmp_path_factory) -> Path:
+    """A copy of this repository's files in a new git repository, set up with `make init`
+    (its own .venv, extension and git hooks), as a user's clone."""
     if os.name == "nt":
         pytest.skip("the git hook tests run on Linux and macOS")
     repo = tmp_path_factory.mktemp("scratch")
     copy_working_tree(repo)
-    # The hooks need this repository's .venv (clippy's Python), not a new build.
-    (repo / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
     git(repo, "init", "--quiet")
-    (repo / ".git" / "info" / "exclude").write_text(".venv\n", encoding="utf-8")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--no-verify", "--message", "chore: start from the template")
-    subprocess.run([str(repo / ".venv" / "bin" / "pre-commit"), "install"], cwd=repo, check=True, capture_output=True)
-    yield repo
+    run("make", "init", cwd=repo)
+    return repo
 
 
 def head(repo: Path) -> str:
-    return git(repo, "log", "-1", "--format=%H %s").stdout.strip()
+    return git(repo, "log", "-1", "--format=%H %s")
 
 
 def commit(repo: Path, message: str, changes: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -221,7 +197,8 @@ def commit(repo: Path, message: str, changes: dict[str, str] | None = None) -> s
         with (repo / name).open("a", encoding="utf-8") as file:
             file.write(text)
     git(repo, "add", "--all")
-    result = git(repo, "commit", "--allow-empty", "--message", message, check=False)
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+    result = run("git", *identity, "commit", "--allow-empty", "--message", message, cwd=repo, check=False)
     git(repo, "reset", "--quiet", "--hard")
     git(repo, "clean", "--quiet", "-d", "--force")
     return result
@@ -290,14 +267,22 @@ def test_rust_clippy_warning_is_rejected(scratch: Path) -> None:
     assert head(scratch) == before
 
 
+def test_stub_that_does_not_match_the_extension_is_rejected(scratch: Path) -> None:
+    stub = next((scratch / "src").glob("*/_accelerate/basic_functions.pyi")).relative_to(scratch).as_posix()
+    before = head(scratch)
+    result = commit(scratch, "feat: promise a function", {stub: "def not_in_rust(a: int, /) -> int: ...\n"})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "not_in_rust is not present at runtime" in output, output
+    assert head(scratch) == before
+
+
 def test_accepted_messages_reach_the_release_notes(scratch: Path) -> None:
     script = scratch / ".github" / "scripts" / "release-notes.sh"
     if not script.is_file():
         pytest.skip("no release notes script")
     for message in ("feat: add the notes thing", "fix(core)!: drop the notes thing", "docs: document the notes thing"):
         assert commit(scratch, message).returncode == 0
-    notes = subprocess.run(["bash", str(script)], cwd=scratch, capture_output=True, text=True, timeout=300)
-    assert notes.returncode == 0, notes.stderr
+    notes = run("bash", script, cwd=scratch)
     assert "add the notes thing" in notes.stdout and "drop the notes thing" in notes.stdout, notes.stdout
     assert "BREAKING CHANGES" in notes.stdout
     assert "document the notes thing" not in notes.stdout  # docs: hidden on purpose
