@@ -7,6 +7,16 @@
 #   make check   before a push or a release: the tests of the machinery, in minutes
 
 .DEFAULT_GOAL := help
+# GNU make 3.82 or newer: older ones ignore .SHELLFLAGS below, so a failing
+# command would not stop its recipe. macOS ships 3.81: stop before anything runs.
+ifneq ($(firstword $(sort $(MAKE_VERSION) 3.82)),3.82)
+$(info This is GNU make $(MAKE_VERSION); this Makefile needs GNU make 3.82 or newer.)
+$(info On macOS, install a newer one and put it first on your PATH as `make`:)
+$(info $()    brew install make)
+$(info $()    export PATH="$$(brew --prefix)/opt/make/libexec/gnubin:$$PATH"   # add this line to ~/.zshrc too)
+$(info Then run `make $(or $(MAKECMDGOALS),help)` again (or run `gmake $(or $(MAKECMDGOALS),help)` without changing PATH).)
+$(error GNU make $(MAKE_VERSION) is too old)
+endif
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 MAKEFLAGS += --no-print-directory
@@ -56,7 +66,7 @@ instantiate: export INSTANTIATE_OWNER = $(call command-line,OWNER)
 
 .PHONY: instantiate
 instantiate: ## Make the template your project: NAME=<repo-name> [DESCRIPTION= AUTHOR= OWNER= IMPORT_NAME=]
-	@command -v python3 >/dev/null || { echo "python3 not found: instantiating needs Python 3.10 or newer."; exit 1; }
+	@command -v python3 >/dev/null || { echo "python3 not found: instantiating needs Python 3.11 or newer."; exit 1; }
 	@python3 .github/template/instantiate.py
 # <<< template-only
 

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -18,11 +19,9 @@ import pytest
 
 from conftest import ROOT, clean_env, copy_working_tree, find_python, git, require_python, run
 
-tomllib = pytest.importorskip("tomllib", reason="reads pyproject.toml with Python 3.11+")
-
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-FLOOR = PYPROJECT["tool"]["distutils"]["bdist_wheel"]["py_limited_api"]  # e.g. "cp310"
-FLOOR_VERSION = f"{FLOOR[2]}.{FLOOR[3:]}"  # e.g. "3.10"
+FLOOR = PYPROJECT["tool"]["distutils"]["bdist_wheel"]["py_limited_api"]  # e.g. "cp311"
+FLOOR_VERSION = f"{FLOOR[2]}.{FLOOR[3:]}"  # e.g. "3.11"
 DIST_NAME = re.sub(r"[-_.]+", "_", PYPROJECT["project"]["name"]).lower()  # as in file names
 RELEASE_TAG = "v1.2.3"
 

@@ -5,19 +5,18 @@ need the package registries: npm for the release notes generator, PyPI for
 cibuildwheel.
 """
 
+import json
 import os
 import re
 import subprocess
+import tomllib
 import venv
 from pathlib import Path
 
 import pytest
+import yaml  # PyYAML, which pre-commit depends on
 
 from conftest import ROOT, clean_env, git, run
-
-if not (ROOT / ".github" / "workflows" / "release.yml").is_file():
-    pytest.skip("not a checkout of the repository (no release workflow)", allow_module_level=True)
-yaml = pytest.importorskip("yaml")  # PyYAML comes with pre-commit (the dev extra)
 
 SCRIPTS = ROOT / ".github" / "scripts"
 WORKFLOW_TEXT = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
@@ -91,12 +90,50 @@ def test_every_build_has_the_whole_history() -> None:
         assert checkout["with"]["fetch-depth"] == 0, name
 
 
-def test_wheels_are_built_on_the_six_runners_by_cibuildwheel() -> None:
+def test_wheels_are_built_by_the_pinned_cibuildwheel_on_the_chosen_runners() -> None:
     wheels = JOBS["wheels"]
-    assert wheels["strategy"]["matrix"]["os"] == list(RUNNERS)
+    assert wheels["strategy"]["matrix"]["os"] == "${{ fromJSON(needs.gate.outputs.runners) }}"
+    assert JOBS["gate"]["outputs"]["runners"] == "${{ steps.runners.outputs.runners }}"
+    (step,) = [step for step in JOBS["gate"]["steps"] if step.get("id") == "runners"]
+    assert step["run"] == 'echo "runners=$(.github/scripts/release-runners.sh)" >> "$GITHUB_OUTPUT"'
+    assert step["env"] == {
+        "PRIVATE": "${{ github.event.repository.private }}",
+        "ARM_RUNNERS": "${{ vars.RELEASE_ARM_RUNNERS }}",
+    }
     assert wheels["runs-on"] == "${{ matrix.os }}"
-    assert any(action.startswith("pypa/cibuildwheel@") for action in uses(wheels))
+    (build,) = [step for step in wheels["steps"] if "run" in step]
+    assert build["run"].split("\n")[:2] == [
+        "python -m pip install --group wheels",
+        "python -m cibuildwheel --output-dir wheelhouse",
+    ]
     assert [step["run"] for step in JOBS["sdist"]["steps"] if "run" in step] == ["make sdist"]
+
+
+ARM = {"ubuntu-24.04-arm", "windows-11-arm"}
+
+
+@needs_bash
+@pytest.mark.parametrize(
+    ("private", "arm_runners", "expected"),
+    [
+        ("false", "", set(RUNNERS)),  # public: all six, the ARM ones are free
+        ("true", "", set(RUNNERS) - ARM),  # private: no runner the plan may not offer
+        ("true", "true", set(RUNNERS)),  # private, ARM runners asked for
+        ("false", "false", set(RUNNERS) - ARM),  # public, ARM runners turned off
+        ("", "", set(RUNNERS)),  # no payload value: as public
+    ],
+)
+def test_release_runners_are_chosen_for_public_and_private_repositories(private, arm_runners, expected) -> None:
+    env = clean_env(PRIVATE=private, ARM_RUNNERS=arm_runners)
+    result = run("bash", SCRIPTS / "release-runners.sh", env=env)
+    runners = json.loads(result.stdout)
+    assert set(runners) == expected and len(runners) == len(expected)
+
+
+@needs_bash
+def test_release_runners_refuse_a_misspelt_variable() -> None:
+    result = run("bash", SCRIPTS / "release-runners.sh", env=clean_env(ARM_RUNNERS="yes"), check=False)
+    assert result.returncode != 0 and "set it to true or false" in result.stderr
 
 
 def test_release_publishes_only_after_every_build() -> None:
@@ -124,7 +161,7 @@ def test_least_privilege_pinned_actions_no_caches() -> None:
         "release": {"contents": "write"},
         "pypi": {"id-token": "write"},
     }
-    pinned = re.findall(r"uses: (\S+)(.*)", WORKFLOW_TEXT)
+    pinned = re.findall(r"(?m)^\s*(?:- )?uses: (\S+)(.*)", WORKFLOW_TEXT)
     assert pinned
     for action, comment in pinned:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{action} is not pinned by commit SHA"
@@ -141,9 +178,10 @@ def test_least_privilege_pinned_actions_no_caches() -> None:
 
 
 def cibuildwheel_version() -> str:
-    """The cibuildwheel that the release workflow runs (its action's version comment)."""
-    (version,) = re.findall(r"uses: pypa/cibuildwheel@[0-9a-f]{40} # v(\S+)", WORKFLOW_TEXT)
-    return version
+    """The cibuildwheel that the release workflow runs: the one pinned in the `wheels` group."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (requirement,) = pyproject["dependency-groups"]["wheels"]
+    return re.fullmatch(r"cibuildwheel==(\d+\.\d+\.\d+)", requirement)[1]
 
 
 @pytest.fixture(scope="session")
@@ -170,6 +208,21 @@ def test_cibuildwheel_builds_every_supported_cpython(cibuildwheel: Path, runner:
     # each free-threaded CPython (3.14t on) gets a wheel of its own.
     pythons = [f"cp3{minor}" for minor in range(floor, newest + 1)] + [f"cp3{m}t" for m in range(14, newest + 1)]
     assert sorted(identifiers) == sorted(f"{py}-{tag}" for py in pythons for tag in platform_tags)
+
+
+def test_cibuildwheel_builds_against_final_cpython_releases(cibuildwheel: Path) -> None:
+    # The CPythons cibuildwheel installs on macOS and Windows, as its own table
+    # lists them: a pre-release (3.15.0rc1 in cibuildwheel 4.2.0) would build
+    # wheels that the final CPython may not load.
+    python = cibuildwheel.with_name("python")
+    code = "import cibuildwheel, pathlib; print(pathlib.Path(cibuildwheel.__file__).parent / 'resources')"
+    table = Path(run(python, "-c", code).stdout.strip()) / "build-platforms.toml"
+    platforms = tomllib.loads(table.read_text(encoding="utf-8"))
+    entries = [entry for name in ("macos", "windows") for entry in platforms[name]["python_configurations"]]
+    cpython = [entry for entry in entries if entry["identifier"].startswith("cp3")]
+    assert cpython
+    for entry in cpython:
+        assert not re.search(r"\d(a|b|rc)\d", f"{entry['version']} {entry.get('url', '')}"), entry
 
 
 def requires_python() -> str:

@@ -12,18 +12,16 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml  # PyYAML, which pre-commit depends on
 
-from conftest import ROOT, clean_env, copy_working_tree, find_python
+from conftest import ROOT, clean_env, copy_working_tree, require_python
 
 PROGRAM = ".github/template/instantiate.py"
-if not (ROOT / PROGRAM).is_file():  # e.g. cibuildwheel's copy of tests/ next to an installed wheel
-    pytest.skip(f"not a checkout of the template (no {PROGRAM})", allow_module_level=True)
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+ (cibuildwheel runs the tests on 3.10 too)
-yaml = pytest.importorskip("yaml")  # PyYAML comes with pre-commit (the dev extra)
 FLAG = ".github/template_flag.yml"
 WORKFLOW = ROOT / ".github/workflows/instantiate.yml"
 TEMPLATE_DESCRIPTION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["description"]
@@ -250,10 +248,9 @@ def test_missing_owner_keeps_the_placeholder_and_says_so(copy: Path, git_env) ->
 
 
 def test_floor_python_runs_it(copy: Path, git_env) -> None:
-    """Python 3.10 (no tomllib) is enough: the program runs before anything is installed."""
-    python = find_python("3.10")
-    if python is None:
-        pytest.skip("CPython 3.10 is not installed")
+    """The oldest Python the project supports is enough: the program runs before anything is installed."""
+    floor = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    python = require_python(floor.removeprefix(">="))
     values = ("My.Cool-Repo", "", AWKWARD, AWKWARD_AUTHOR, "zoe")
     result = instantiate(
         copy,
@@ -454,8 +451,11 @@ def test_no_workflow_names_the_template() -> None:
 def test_workflow_is_locked_down() -> None:
     flow = workflow()
     assert flow["permissions"] == {}
-    assert flow["jobs"]["gate"]["permissions"] == {"contents": "read"}
-    assert flow["jobs"]["instantiate"]["permissions"] == {"contents": "write"}
+    assert {name: job["permissions"] for name, job in flow["jobs"].items()} == {
+        "gate": {"contents": "read"},
+        "instantiate": {"contents": "write"},
+        "start-ci": {"actions": "write"},
+    }
     assert "github.event.repository.is_template" in flow["jobs"]["gate"]["if"]
     assert set(flow[True]) == {"push", "workflow_dispatch"}  # YAML reads the key `on` as True
     for job in flow["jobs"].values():
@@ -559,18 +559,71 @@ def test_workflow_pushes_one_conventional_commit(copy: Path, git_env, github_con
     )
 
 
+# What GitHub answers when a rule refuses the push (its error codes GH013 and
+# GH006), or anything else refuses it: a remote hook here says the same.
+REFUSED_PUSHES = {
+    "ruleset": ("remote: error: GH013: Repository rule violations found for refs/heads/main.", "A ruleset rejected"),
+    "protection": ("remote: error: GH006: Protected branch update failed for refs/heads/main.", "branch protection"),
+    "other": ("remote: Permission to zoe/My.Cool-Repo.git denied to github-actions[bot].", "Most likely a ruleset"),
+}
+
+
 @only_linux
-def test_workflow_explains_a_read_only_token(copy: Path, git_env, github_context, tmp_path: Path) -> None:
-    # What GitHub answers when the token may only read.
-    push_target(
-        tmp_path,
-        copy,
-        git_env,
-        hook="echo 'Permission to zoe/My.Cool-Repo.git denied to github-actions[bot].' >&2; exit 1",
-    )
+@pytest.mark.parametrize("answer, explanation", REFUSED_PUSHES.values(), ids=REFUSED_PUSHES.keys())
+def test_workflow_explains_a_refused_push(copy: Path, git_env, github_context, tmp_path: Path, answer, explanation):
+    origin = push_target(tmp_path, copy, git_env, hook=f"echo '{answer.removeprefix('remote: ')}' >&2; exit 1")
     with pytest.raises(AssertionError) as failure:
         run_job("instantiate", copy, git_env, github_context, tmp_path)
-    assert "Settings > Actions > General > Workflow permissions > Read and write permissions" in str(failure.value)
+    message = str(failure.value)
+    assert "::error title=Cannot push the instantiation::" in message and explanation in message, message
+    assert "make instantiate NAME=" in message  # the way that needs no workflow token
+    assert "Workflow permissions" not in message  # the job's own `permissions:` already grants contents: write
+    assert "steps.push.outputs.pushed" not in github_context
+    assert git(origin, "log", "-1", "--format=%s", "main", env=git_env) == "Initial commit\n"
+
+
+def test_default_branch_run_is_never_cancelled_by_another_branch() -> None:
+    # "Include all branches" pushes every branch at once; GitHub keeps one pending
+    # run per concurrency group, cancelling older pending ones.
+    concurrency = workflow()["concurrency"]
+    assert concurrency["cancel-in-progress"] is False
+
+    def group(ref: str) -> str:
+        return re.sub(
+            r"\$\{\{\s*(github\.\w+)\s*\}\}",
+            lambda m: {"github.workflow": "Instantiate", "github.ref": ref}[m[1]],
+            concurrency["group"],
+        )
+
+    assert group("refs/heads/main") != group("refs/heads/feature")
+    assert group("refs/heads/main") == group("refs/heads/main")
+
+
+FAKE_GH = """#!/bin/sh
+# Stands in for the GitHub CLI, which cannot reach GitHub here: records its arguments.
+echo "$GH_REPO $*" >> "$GH_LOG"
+"""
+
+
+@only_linux
+def test_workflow_starts_ci_on_the_instantiated_commit(copy: Path, git_env, github_context, tmp_path: Path) -> None:
+    push_target(tmp_path, copy, git_env)
+    run_job("instantiate", copy, git_env, github_context, tmp_path)
+    jobs = workflow()["jobs"]
+    # The job runs only if the push happened: its condition reads the output the push step set.
+    assert jobs["start-ci"]["needs"] == "instantiate"
+    assert jobs["start-ci"]["if"] == "needs.instantiate.outputs.pushed == 'true'"
+    assert evaluate(jobs["instantiate"]["outputs"]["pushed"], github_context) == "true"
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "gh").write_text(FAKE_GH, encoding="utf-8")
+    (bindir / "gh").chmod(0o755)
+    log = tmp_path / "gh.log"
+    env = {**git_env, "PATH": f"{bindir}{os.pathsep}{git_env['PATH']}", "GH_LOG": str(log)}
+    run_job("start-ci", copy, env, {**github_context, "github.repository": "zoe/My.Cool-Repo"}, tmp_path)
+    assert log.read_text(encoding="utf-8") == "zoe/My.Cool-Repo workflow run ci.yml --ref main\n"
+    ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    assert "workflow_dispatch" in ci[True]  # what `gh workflow run` sends
 
 
 @only_linux
