@@ -50,14 +50,16 @@ BUILD_LOG := $(VENV)/build.log
 .PHONY: help
 help: ## List the targets (this text)
 	@echo "Usage: make <target>"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# Values for the programs behind `make instantiate` and `make update-template`
+# reach them through the environment, unexpanded, so quotes, `$`, backslashes
+# and newlines arrive as typed. Only values given on the command line count
+# (WSL, for one, sets NAME in the environment).
+command-line = $(if $(filter command line,$(origin $1)),$(value $1))
 
 # >>> template-only: `make instantiate` deletes the lines up to the closing marker.
-# The values reach the program through the environment, unexpanded, so quotes,
-# `$`, backslashes and newlines arrive as typed. Only values given on the
-# command line count (WSL, for one, sets NAME in the environment).
 unexport NAME IMPORT_NAME DESCRIPTION AUTHOR OWNER
-command-line = $(if $(filter command line,$(origin $1)),$(value $1))
 instantiate: export INSTANTIATE_NAME = $(call command-line,NAME)
 instantiate: export INSTANTIATE_IMPORT_NAME = $(call command-line,IMPORT_NAME)
 instantiate: export INSTANTIATE_DESCRIPTION = $(call command-line,DESCRIPTION)
@@ -69,6 +71,18 @@ instantiate: ## Make the template your project: NAME=<repo-name> [DESCRIPTION= A
 	@command -v python3 >/dev/null || { echo "python3 not found: instantiating needs Python 3.11 or newer."; exit 1; }
 	@python3 .github/template/instantiate.py
 # <<< template-only
+
+# Brings the template's later changes into the project (README, "Keeping up
+# with the template"); .github/template-origin.toml records where it came from.
+unexport REF TEMPLATE DRY_RUN
+update-template: export UPDATE_REF = $(call command-line,REF)
+update-template: export UPDATE_TEMPLATE = $(call command-line,TEMPLATE)
+update-template: export UPDATE_DRY_RUN = $(call command-line,DRY_RUN)
+
+.PHONY: update-template
+update-template: ## Bring in the template's later changes: [REF=<branch|tag|commit>] [TEMPLATE=<url|path>] [DRY_RUN=1]
+	@command -v python3 >/dev/null || { echo "python3 not found: updating needs Python 3.11 or newer."; exit 1; }
+	@python3 .github/scripts/update-template.py
 
 .PHONY: init
 init: ## Set up everything: .venv, the compiled extension, git hooks; then run the tests

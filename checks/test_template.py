@@ -169,6 +169,10 @@ def check_instantiated(root: Path, env: dict[str, str], values: tuple, expected:
     cargo = tomllib.loads((root / "crates/Cargo.toml").read_text(encoding="utf-8"))
     assert cargo["package"]["name"] == cargo["lib"]["name"] == f"{package}_accelerate"
 
+    record = tomllib.loads((root / ".github/template-origin.toml").read_text(encoding="utf-8"))
+    assert record["answers"]["name"] == name and record["answers"]["import_name"] == package
+    assert record["answers"]["description"] == description.strip() and record["answers"]["author"] == author
+
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert readme.startswith(f"# {dist}\n")
     assert f"https://github.com/{owner}/{name}/" in readme
@@ -490,6 +494,7 @@ def run_job(job: str, root: Path, env: dict[str, str], context: dict[str, str], 
                 **env,
                 **step_env,
                 "GITHUB_OUTPUT": str(output),
+                "GITHUB_STEP_SUMMARY": str(tmp_path / "github_step_summary"),
                 "GITHUB_REF": "refs/heads/main",
                 "GITHUB_ACTIONS": "true",
             },
@@ -512,6 +517,7 @@ def github_context() -> dict[str, str]:
         "github.event.repository.name": "My.Cool-Repo",
         "github.event.repository.description": AWKWARD,
         "github.event.repository.default_branch": "main",
+        "github.repository": "zoe/My.Cool-Repo",
         "github.repository_owner": "zoe",
         "github.event.head_commit.author.name": "Zoë O'Brien",
         "github.actor": "zoe",
@@ -599,6 +605,56 @@ def test_default_branch_run_is_never_cancelled_by_another_branch() -> None:
     assert group("refs/heads/main") == group("refs/heads/main")
 
 
+FAKE_GH_API = """#!/bin/sh
+# Stands in for the GitHub CLI, which cannot reach GitHub here: `gh api repos/...`
+# answers the repository's template_repository.clone_url (the --jq query's result).
+case "$1 $2" in "api repos/$GH_REPO") printf '%s' "$TEMPLATE_CLONE_URL" ;; *) exit 1 ;; esac
+"""
+
+
+def with_fake_gh(env: dict[str, str], tmp_path: Path, script: str, **extra: str) -> dict[str, str]:
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    (bindir / "gh").write_text(script, encoding="utf-8")
+    (bindir / "gh").chmod(0o755)
+    return {**env, "PATH": f"{bindir}{os.pathsep}{env['PATH']}", **extra}
+
+
+@only_linux
+def test_workflow_records_the_template_commit_it_was_made_from(copy: Path, git_env, github_context, tmp_path) -> None:
+    # The template's own repository: the commit "Use this template" copied, then a later one.
+    template = tmp_path / "the-template"
+    copy_working_tree(template)
+    git(template, "init", "--quiet", env=git_env)
+    git(template, "add", "--all", env=git_env)
+    git(template, "commit", "--quiet", "--message", "feat: the template", env=git_env)
+    made_from = git(template, "rev-parse", "HEAD", env=git_env).strip()
+    (template / "LATER.md").write_text("later\n", encoding="utf-8")
+    git(template, "add", "--all", env=git_env)
+    git(template, "commit", "--quiet", "--message", "feat: later", env=git_env)
+    push_target(tmp_path, copy, git_env)
+    env = with_fake_gh(git_env, tmp_path, FAKE_GH_API, TEMPLATE_CLONE_URL=str(template))
+    run_job("instantiate", copy, env, github_context, tmp_path)
+    record = tomllib.loads((copy / ".github/template-origin.toml").read_text(encoding="utf-8"))
+    assert record["template"] == {"url": str(template), "commit": made_from}
+    assert record["answers"]["name"] == "My.Cool-Repo" and record["answers"]["description"] == AWKWARD
+    assert not (tmp_path / "github_step_summary").exists()
+
+
+@only_linux
+def test_workflow_records_what_it_knows_and_says_so(copy: Path, git_env, github_context, tmp_path) -> None:
+    first = git(copy, "rev-parse", "HEAD", env=git_env).strip()
+    push_target(tmp_path, copy, git_env)
+    # A template this job cannot read: the API names it, the clone fails.
+    env = with_fake_gh(git_env, tmp_path, FAKE_GH_API, TEMPLATE_CLONE_URL=str(tmp_path / "unreadable.git"))
+    log = run_job("instantiate", copy, env, github_context, tmp_path)
+    record = tomllib.loads((copy / ".github/template-origin.toml").read_text(encoding="utf-8"))
+    assert record["template"] == {"url": str(tmp_path / "unreadable.git"), "commit": first}
+    summary = (tmp_path / "github_step_summary").read_text(encoding="utf-8")
+    assert f"The record names this repository's first commit, {first}" in summary
+    assert "::warning title=Record of origin incomplete::" in log
+
+
 FAKE_GH = """#!/bin/sh
 # Stands in for the GitHub CLI, which cannot reach GitHub here: records its arguments.
 echo "$GH_REPO $*" >> "$GH_LOG"
@@ -620,7 +676,7 @@ def test_workflow_starts_ci_on_the_instantiated_commit(copy: Path, git_env, gith
     (bindir / "gh").chmod(0o755)
     log = tmp_path / "gh.log"
     env = {**git_env, "PATH": f"{bindir}{os.pathsep}{git_env['PATH']}", "GH_LOG": str(log)}
-    run_job("start-ci", copy, env, {**github_context, "github.repository": "zoe/My.Cool-Repo"}, tmp_path)
+    run_job("start-ci", copy, env, github_context, tmp_path)
     assert log.read_text(encoding="utf-8") == "zoe/My.Cool-Repo workflow run ci.yml --ref main\n"
     ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
     assert "workflow_dispatch" in ci[True]  # what `gh workflow run` sends

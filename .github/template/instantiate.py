@@ -11,8 +11,11 @@ push of a repository created from the template. It
 - puts .github/template/README.md (title, badge, description, example) at the
   top of README.md, in place of the template's own title and pitch;
 - deletes the template machinery: .github/template/, .github/template_flag.yml,
-  checks/test_template.py, and every block of lines from one marked
-  `>>> template-only` to one marked `<<< template-only` (in any comment syntax).
+  the template's self-tests, and every block of lines from one marked
+  `>>> template-only` to one marked `<<< template-only` (in any comment syntax);
+- writes the record of origin, .github/template-origin.toml: the template's
+  repository and commit, and the answers, which `make update-template` reads
+  to bring in the template's later changes.
 
 It never touches .github/workflows/: a push with the workflow token may not.
 Every check runs, and every new file is computed, before the first write: a
@@ -54,7 +57,8 @@ TEMPLATE_AUTHOR = "Your Name"
 
 FLAG = ".github/template_flag.yml"
 SKELETON = ".github/template/README.md"  # the top of the project's README
-TEMPLATE_ONLY = (".github/template/", FLAG, "checks/test_template.py")  # deleted
+TEMPLATE_ONLY = (".github/template/", FLAG, "checks/test_template.py", "checks/test_update_template.py")  # deleted
+RECORD = ".github/template-origin.toml"  # written; .github/scripts/update-template.py reads it
 WORKFLOWS = ".github/workflows/"  # never changed
 BLOCK_START, BLOCK_END = ">>> template-only", "<<< template-only"
 # Anything like these left after the renaming is a form of the name this
@@ -89,6 +93,7 @@ class Identity:
     owner: str
     author: str  # one line
     description: str  # may span lines
+    year: str  # of the copyright line
 
     @property
     def crate(self) -> str:
@@ -374,7 +379,6 @@ def substitution(ident: Identity, description: str):
     """A function (path, text) -> (new text, the text it kept verbatim) that
     replaces every placeholder in one pass, so that nothing written is replaced
     again."""
-    year = str(datetime.date.today().year)
     literal = {
         f"{TEMPLATE_OWNER}/{TEMPLATE_DIST}": f"{ident.owner}/{ident.repo}",  # GitHub URLs
         TEMPLATE_PACKAGE: ident.package,  # project_name_accelerate becomes the crate name too
@@ -396,7 +400,7 @@ def substitution(ident: Identity, description: str):
             if found in free_text:
                 what, value = free_text[found]
                 return contexts.render(value, match.start(), match.end(), what)
-            return year
+            return ident.year
 
         # What is left verbatim must hold no other form of the template's names.
         return pattern.sub(replace, text), pattern.sub("\0", text)
@@ -520,7 +524,8 @@ def apply(plan: Plan) -> None:
             staged.append((temp, target))
             with open(temp, "w", encoding="utf-8", newline="") as file:
                 file.write(text)
-            shutil.copymode(target, temp)
+            if target.exists():  # not the record of origin, which is new
+                shutil.copymode(target, temp)
     except OSError as error:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
@@ -558,6 +563,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "description": "one paragraph about the project (default: the template's)",
         "author": "the author's name (default: git config user.name)",
         "owner": "the GitHub user or organisation, for URLs (default: from the origin remote)",
+        "year": "the year of the copyright line (default: this year)",
+        "template_url": "the template's repository, for the record (default: the origin remote)",
+        "template_commit": "the template commit instantiated, for the record (default: HEAD)",
     }
     for dest, text in options.items():
         parser.add_argument("--" + dest.replace("_", "-"), dest=dest, help=text)
@@ -576,6 +584,9 @@ def identity_from(args: argparse.Namespace) -> Identity:
     if not re.fullmatch(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}", owner):
         raise Refused(f"the owner {owner!r} is not a GitHub user or organisation name.")
     author = one_line(clean_text(args.author, "author")) or git("config", "user.name").stdout.strip()
+    year = args.year.strip() or str(datetime.date.today().year)
+    if not re.fullmatch(r"\d{4}", year):
+        raise Refused(f"the year {year!r} is not a year like 2026.")
     return Identity(
         repo=name,
         dist=dist,
@@ -583,7 +594,56 @@ def identity_from(args: argparse.Namespace) -> Identity:
         owner=owner,
         author=author or TEMPLATE_AUTHOR,
         description=clean_text(args.description, "description"),
+        year=year,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    url: str  # the template's repository; empty if unknown
+    commit: str  # the template commit instantiated; empty if unknown
+    dirty: bool  # the tree held changes that the commit does not
+
+
+def origin_from(args: argparse.Namespace, view: GitView) -> Origin:
+    """The template's repository and commit: as given, else this clone's origin and HEAD."""
+    own = view.git_dir is None  # ROOT is a git repository of its own, not a download
+    url = one_line(clean_text(args.template_url, "template URL"))
+    if not url and own:
+        url = git("remote", "get-url", "origin").stdout.strip()
+    commit = args.template_commit.strip()
+    dirty = False
+    if not commit and own:
+        commit = git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").stdout.strip()
+        dirty = bool(commit) and bool(git("status", "--porcelain").stdout.strip())
+    if commit and not re.fullmatch(r"[0-9a-f]{40}", commit):
+        raise Refused(f"the template commit {commit!r} is not a full commit hash (40 hexadecimal digits).")
+    return Origin(url, commit, dirty)
+
+
+def record_text(ident: Identity, origin: Origin) -> str:
+    """The record of origin, TOML that a person and tomllib read."""
+    answers = {
+        "name": ident.repo,
+        "import_name": ident.package,
+        "description": ident.description,
+        "author": ident.author,
+        "owner": ident.owner,
+        "year": ident.year,
+    }
+    lines = [
+        "# Where this project came from, for `make update-template` (README.md,",
+        '# "Keeping up with the template"): the template\'s repository, the template',
+        "# commit the project is at (each update moves it on), and the answers that",
+        "# made the project from it. Change `url` if the template moves.",
+        "[template]",
+        f'url = "{toml_basic(origin.url)}"',
+        f'commit = "{origin.commit}"',
+        "",
+        "[answers]",
+        *(f'{key} = "{toml_basic(value)}"' for key, value in answers.items()),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -599,7 +659,10 @@ def main(argv: list[str] | None = None) -> int:
         if not ident.description:
             ident = dataclasses.replace(ident, description=description)
         with GitView() as view:
+            origin = origin_from(args, view)
             plan = make_plan(ident, view, description)
+            plan.writes[RECORD] = record_text(ident, origin)
+            check_syntax(RECORD, plan.writes[RECORD])
     except (Refused, Failed) as error:
         return fail(error, "Nothing was changed.")
     if not args.dry_run:
@@ -607,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
             apply(plan)
         except Failed as error:
             return fail(error)
-    report(ident, plan, args.dry_run)
+    report(ident, origin, plan, args.dry_run)
     return 0
 
 
@@ -623,8 +686,21 @@ def fail(error: Exception, epilogue: str = "") -> int:
     return 2 if refused else 1
 
 
-def report(ident: Identity, plan: Plan, dry_run: bool) -> None:
+def report(ident: Identity, origin: Origin, plan: Plan, dry_run: bool) -> None:
     warnings = list(plan.warnings)
+    if not origin.url or not origin.commit:
+        unknown = " and ".join(
+            what for what, value in (("repository", origin.url), ("commit", origin.commit)) if not value
+        )
+        warnings.append(
+            f"the template's {unknown} is unknown (not a git clone of the template?): {RECORD} leaves it empty;"
+            " fill it in for `make update-template`."
+        )
+    if origin.dirty:
+        warnings.append(
+            f"the template had uncommitted changes: {RECORD} names commit {origin.commit[:12]}, which lacks them,"
+            " so `make update-template` will see them as your own changes."
+        )
     if ident.owner == TEMPLATE_OWNER:
         warnings.append(
             f"no OWNER given nor found in a GitHub remote: the URLs keep {TEMPLATE_OWNER!r}; fix them by hand."
@@ -641,7 +717,8 @@ def report(ident: Identity, plan: Plan, dry_run: bool) -> None:
     print(f"  crate         {ident.crate} (extension {ident.package}._accelerate)")
     print(f"  owner         {ident.owner}")
     print(f"  author        {ident.author}")
-    print(f"  {len(plan.writes)} files rewritten, {len(plan.deletes)} template files removed")
+    print(f"  template      {origin.url or '(unknown)'} at {origin.commit[:12] or '(unknown)'}, recorded in {RECORD}")
+    print(f"  {len(plan.writes)} files written, {len(plan.deletes)} template files removed")
     for old, new in reversed(plan.renames):
         print(f"  renamed {old} -> {new}")
     if dry_run:

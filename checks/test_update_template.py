@@ -1,0 +1,298 @@
+"""`make update-template`: a project made from the template takes the template's later changes.
+
+Each test makes a template repository from this tree (one commit), a project
+from it as a user does (a clone, `make instantiate` with awkward answers, a
+commit), then changes the template and the project and runs `make
+update-template` in the project. Real git throughout; the template is a local
+path. Template-only: the instantiation deletes this file, with what it needs.
+"""
+
+import re
+import shutil
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import clean_env, copy_working_tree, git, run
+
+RECORD = ".github/template-origin.toml"
+AWKWARD_DESCRIPTION = "Fast \"maths\" & 'more': $(rm -rf /) `id` ${HOME} 🦀\nsecond line"
+AWKWARD_AUTHOR = 'Zoë O\'Brien & "Bob" \\ $(id)'
+ANSWERS = ["NAME=My.Cool-Repo", f"DESCRIPTION={AWKWARD_DESCRIPTION}", f"AUTHOR={AWKWARD_AUTHOR}", "OWNER=zoe"]
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the template machinery is not tested on Windows")
+
+
+def commit_all(repo: Path, message: str) -> str:
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--no-verify", "--allow-empty", "--message", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def edit(repo: Path, path: str, old: str, new: str) -> None:
+    text = (repo / path).read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    (repo / path).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under root but .git, with its bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and path.relative_to(root).parts[0] != ".git"
+    }
+
+
+def state(repo: Path) -> tuple:
+    """Everything a refusal must leave as it was: the files, HEAD, the refs and the index."""
+    index = (repo / ".git" / "index").read_bytes()
+    return files(repo), git(repo, "rev-parse", "HEAD"), git(repo, "for-each-ref"), index
+
+
+def update(project: Path, *args: str, check: bool = True):
+    result = run("make", "update-template", *args, cwd=project, check=False)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """The template as its repository has it: this tree, one commit on main."""
+    repo = tmp_path / "template"
+    copy_working_tree(repo)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_all(repo, "feat: the template")
+    return repo
+
+
+def instantiate(clone: Path) -> None:
+    run("make", "instantiate", *ANSWERS, cwd=clone)
+
+
+@pytest.fixture
+def project(template: Path, tmp_path: Path) -> Path:
+    """A project made from the template: a clone of it, instantiated and committed."""
+    repo = tmp_path / "project"
+    git(tmp_path, "clone", "--quiet", str(template), str(repo))
+    instantiate(repo)
+    commit_all(repo, "chore: instantiate my-cool-repo from the template")
+    return repo
+
+
+def fresh_instantiation(template: Path, commit: str, where: Path) -> dict[str, bytes]:
+    """What a new project made from the template at `commit` with the same answers holds."""
+    git(where.parent, "clone", "--quiet", str(template), str(where))
+    git(where, "checkout", "--quiet", commit)
+    instantiate(where)
+    return files(where)
+
+
+def record(project: Path) -> dict:
+    return tomllib.loads((project / RECORD).read_text(encoding="utf-8"))
+
+
+# --- the record of origin ------------------------------------------------------------
+
+
+def test_instantiation_records_the_template_and_the_answers(template: Path, project: Path) -> None:
+    recorded = record(project)
+    assert recorded["template"] == {"url": str(template), "commit": git(template, "rev-parse", "HEAD")}
+    assert recorded["answers"] == {
+        "name": "My.Cool-Repo",
+        "import_name": "my_cool_repo",
+        "description": AWKWARD_DESCRIPTION,
+        "author": AWKWARD_AUTHOR,
+        "owner": "zoe",
+        "year": recorded["answers"]["year"],
+    }
+    assert re.fullmatch(r"\d{4}", recorded["answers"]["year"])
+
+
+# --- updates ---------------------------------------------------------------------------
+
+
+def change_the_template(template: Path) -> str:
+    """A Makefile line, a workflow pin, a new file, a removed file, a renamed file."""
+    edit(
+        template,
+        "Makefile",
+        "MAKEFLAGS += --no-print-directory",
+        "MAKEFLAGS += --no-print-directory --no-builtin-rules",
+    )
+    edit(template, ".github/workflows/ci.yml", "timeout-minutes: 30", "timeout-minutes: 25")
+    pin = "Swatinem/rust-cache@6323deb102c322ba6fcbdcafc7e3dddab59af2b6 # v2.9.2"
+    edit(template, ".github/workflows/ci.yml", pin, "Swatinem/rust-cache@" + "1" * 40 + " # v2.9.3")
+    (template / "docs-new.md").write_text("# A new page of the template\n", encoding="utf-8")
+    git(template, "rm", "--quiet", ".github/ISSUE_TEMPLATE/feature_request.yml")
+    git(template, "mv", "CONTRIBUTING.md", "CONTRIBUTING-GUIDE.md")
+    return commit_all(template, "feat: a later template")
+
+
+def test_without_user_changes_the_update_is_a_fresh_instantiation(template: Path, project: Path, tmp_path) -> None:
+    target = change_the_template(template)
+    result = update(project)
+    assert "Files that were updated: 3 changed, 1 added, 1 removed, 1 renamed." in result.stdout, result.stdout
+    assert files(project) == fresh_instantiation(template, target, tmp_path / "fresh")
+    assert record(project)["template"]["commit"] == target
+    assert (
+        git(project, "log", "-1", "--format=%s") == "chore: instantiate my-cool-repo from the template"
+    )  # not committed
+
+
+def test_user_changes_are_kept_merged_or_marked_as_conflicts(template: Path, project: Path) -> None:
+    change_the_template(template)
+    edit(template, "README.md", "## Prerequisites", "## Prerequisites\n\nThe template's new line.")
+    commit_all(template, "docs: more")
+    # The user: a file the template did not touch, other lines of one it did, and its changed line.
+    edit(project, "LICENSE", "MIT License", "MIT License (the user's)")
+    edit(project, "README.md", "## Layout", "## Layout\n\nThe user's line.")
+    edit(project, "Makefile", "MAKEFLAGS += --no-print-directory", "MAKEFLAGS += --no-print-directory --jobs=2")
+    edit(project, "src/my_cool_repo/__init__.py", "import sys\n", "import sys  # the user's code\n")
+    commit_all(project, "chore: the user's changes")
+    result = update(project, check=False)
+    assert result.returncode != 0, result.stdout + result.stderr  # make's own status: 2
+    assert "1 conflicted" in result.stdout and "\n  Makefile\n" in result.stdout, result.stdout
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"<<<<<<< .*\n.*--jobs=2\n=======\n.*--no-builtin-rules\n>>>>>>> ", makefile), makefile
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "The user's line." in readme and "The template's new line." in readme
+    assert "MIT License (the user's)" in (project / "LICENSE").read_text(encoding="utf-8")
+    assert "# the user's code" in (project / "src/my_cool_repo/__init__.py").read_text(encoding="utf-8")
+    # Every other change of the template is applied, and `git diff` shows them all.
+    assert (project / "docs-new.md").is_file() and not (project / "CONTRIBUTING.md").exists()
+    ci = (project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    assert "timeout-minutes: 25" in ci and "rust-cache@" + "1" * 40 + " # v2.9.3" in ci
+    diff = git(project, "diff", "--stat")
+    for path in ("Makefile", "README.md", "docs-new.md", "ci.yml", RECORD):
+        assert path in diff, diff
+
+
+def test_a_change_to_a_renamed_file_follows_it(template: Path, project: Path) -> None:
+    edit(project, "CONTRIBUTING.md", "## Set up", "## Set up\n\nThe user's note.")
+    commit_all(project, "docs: a note")
+    change_the_template(template)
+    update(project)
+    assert "The user's note." in (project / "CONTRIBUTING-GUIDE.md").read_text(encoding="utf-8")
+    assert not (project / "CONTRIBUTING.md").exists()
+
+
+def test_a_file_the_user_deleted_stays_deleted(template: Path, project: Path) -> None:
+    git(project, "rm", "--quiet", "CONTRIBUTING.md")
+    commit_all(project, "docs: no contributing guide")
+    edit(template, "CONTRIBUTING.md", "## Set up", "## Set up\n\nThe template's new advice.")
+    commit_all(template, "docs: advice")
+    result = update(project)
+    assert "You deleted CONTRIBUTING.md, which the template changed: it stays deleted." in result.stdout
+    assert not (project / "CONTRIBUTING.md").exists()
+
+
+def test_a_file_the_template_deleted_but_the_user_changed_is_kept(template: Path, project: Path) -> None:
+    path = ".github/ISSUE_TEMPLATE/feature_request.yml"
+    edit(project, path, "name:", "# The user's.\nname:")
+    commit_all(project, "chore: the user's form")
+    git(template, "rm", "--quiet", path)
+    commit_all(template, "chore: no feature form")
+    result = update(project)
+    assert "The template deleted .github/ISSUE_TEMPLATE/feature_request.yml, which you changed: kept." in result.stdout
+    assert "# The user's." in (project / path).read_text(encoding="utf-8")
+
+
+def test_updating_twice_to_the_same_ref_does_nothing_the_second_time(template: Path, project: Path) -> None:
+    change_the_template(template)
+    update(project)
+    commit_all(project, "chore: update from the template")
+    before = state(project)
+    result = update(project)
+    assert "Already up to date" in result.stdout
+    assert state(project) == before
+
+
+def test_one_step_over_two_template_commits_equals_two_steps(template: Path, project: Path, tmp_path) -> None:
+    first = change_the_template(template)
+    edit(template, "README.md", "## Prerequisites", "## Prerequisites\n\nSecond change.")
+    second = commit_all(template, "docs: second")
+    edit(project, "LICENSE", "MIT License", "MIT License (the user's)")
+    commit_all(project, "chore: the user's")
+    stepwise = tmp_path / "stepwise"
+    git(tmp_path, "clone", "--quiet", str(project), str(stepwise))
+    update(stepwise, f"REF={first}")
+    commit_all(stepwise, "chore: update 1")
+    update(stepwise, f"REF={second}")
+    update(project, "REF=main")
+    assert files(project) == files(stepwise)
+
+
+def test_dry_run_changes_nothing(template: Path, project: Path) -> None:
+    change_the_template(template)
+    before = state(project)
+    result = update(project, "DRY_RUN=1")
+    assert "Files that would be updated: 3 changed, 1 added, 1 removed, 1 renamed." in result.stdout
+    assert "  added    docs-new.md" in result.stdout and "Dry run: nothing changed." in result.stdout
+    assert state(project) == before
+
+
+def test_a_project_made_with_use_this_template_is_updated(template: Path, tmp_path: Path) -> None:
+    # "Use this template" copies the tree, not the history; the workflow then
+    # records the new repository's first commit where it cannot see the template's.
+    project = tmp_path / "from-github"
+    copy = tmp_path / "copy"
+    git(tmp_path, "clone", "--quiet", str(template), str(copy))
+    shutil.rmtree(copy / ".git")
+    shutil.copytree(copy, project)
+    git(project, "init", "--quiet", "--initial-branch=main")
+    first = commit_all(project, "Initial commit")
+    run("make", "instantiate", *ANSWERS, cwd=project, env=clean_env(INSTANTIATE_TEMPLATE_URL=str(template)))
+    commit_all(project, "chore: instantiate my-cool-repo from the template")
+    assert record(project)["template"]["commit"] == first  # what make found: the project's own HEAD
+    target = change_the_template(template)
+    update(project)
+    assert record(project)["template"]["commit"] == target
+    assert (project / "docs-new.md").is_file()
+
+
+# --- refusals leave everything as it was ----------------------------------------------
+
+REFUSALS = {
+    "uncommitted change": (lambda p, t: edit(p, "LICENSE", "MIT", "MIT!"), [], "uncommitted changes"),
+    "untracked file": (lambda p, t: (p / "notes.txt").write_text("x", encoding="utf-8"), [], "uncommitted changes"),
+    "unknown REF": (None, ["REF=no-such-branch"], "REF=no-such-branch is no branch, tag or commit of the template"),
+    "unreachable template": (None, ["TEMPLATE=/nonexistent/template"], "cannot fetch the template from"),
+    "no record": (lambda p, t: (git(p, "rm", "--quiet", RECORD), commit_all(p, "x")), [], f"no {RECORD}"),
+    "base not in the template": (
+        lambda p, t: (edit(p, RECORD, record(p)["template"]["commit"], "0" * 40), commit_all(p, "x")),
+        [],
+        "is not in the template's history",
+    ),
+    "target older than base": (
+        lambda p, t: (git(t, "tag", "old", "HEAD~1"), update(p), commit_all(p, "chore: update")),
+        ["REF=old"],
+        "is older than the template commit the project is at",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("prepare, args, words", REFUSALS.values(), ids=REFUSALS.keys())
+def test_refusals_change_nothing(template: Path, project: Path, prepare, args: list[str], words: str) -> None:
+    change_the_template(template)
+    if prepare:
+        prepare(project, template)
+    before = state(project)
+    result = update(project, *args, check=False)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert words in result.stderr and "Nothing was changed." in result.stderr, result.stderr
+    assert state(project) == before
+
+
+def test_the_template_itself_is_not_updated(template: Path) -> None:
+    result = update(template, check=False)
+    assert result.returncode != 0 and "this is the template itself" in result.stderr, result.stderr
+
+
+def test_make_help_lists_it_after_instantiation(project: Path) -> None:
+    help_text = run("make", "help", cwd=project).stdout
+    assert "update-template" in help_text and "instantiate " not in help_text
+    assert (project / ".github/scripts/update-template.py").is_file()
