@@ -240,6 +240,10 @@ lint: $(BUILT) ## Run every git hook on every file: formatters, linters, the stu
 clippy: | $(PY) ## Lint the Rust code with clippy, warnings as errors
 	@cargo clippy --quiet --manifest-path crates/Cargo.toml --all-targets --locked -- -D warnings
 
+.PHONY: typecheck
+typecheck: $(INSTALLED) ## Type-check the package, the stubs and the tests (mypy, strict; a git hook runs it)
+	@$(PY) -m mypy
+
 # mypy's stubtest imports the compiled extension and compares every function,
 # class and signature with the .pyi stubs in src/$(PACKAGE)/_accelerate/.
 .PHONY: stubtest

@@ -59,7 +59,7 @@ def test_hooks_cover_the_quality_gates() -> None:
         *("trailing-whitespace", "end-of-file-fixer", "check-merge-conflict", "check-added-large-files"),
         *("check-toml", "check-yaml", "detect-private-key", "ruff-check", "ruff-format"),
         *("rustfmt", "clippy", "stubtest"),
-        *("zizmor", "actionlint", "conventional-commit-message"),
+        *("zizmor", "actionlint", "conventional-commit-message", "mypy", "typos", "prettier"),
     } <= HOOKS.keys()
     assert "-D warnings" in (ROOT / "Makefile").read_text(encoding="utf-8").split("\nclippy:")[1].split("\n\n")[0]
     assert HOOKS["conventional-commit-message"]["stages"] == ["commit-msg"]
@@ -178,7 +178,7 @@ def test_dependabot_updates_every_ecosystem_grouped_after_a_cooldown() -> None:
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory) -> Path:
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of this repository's files in a new git repository, set up with `make init`
     (its own .venv, extension and git hooks), as a user's clone."""
     if os.name == "nt":

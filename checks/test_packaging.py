@@ -49,7 +49,7 @@ def test_floor_python_is_consistent() -> None:
 
 
 @pytest.fixture(scope="session")
-def tagged_checkout(tmp_path_factory) -> Path:
+def tagged_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This working tree (uncommitted changes too) committed in a new repository, tagged RELEASE_TAG."""
     repo = tmp_path_factory.mktemp("checkout")
     copy_working_tree(repo)
@@ -110,10 +110,22 @@ def test_version_comes_from_the_tag(sdist: Path, release_wheel: Path) -> None:
     assert sdist.name == f"{DIST_NAME}-{version}.tar.gz"
     assert release_wheel.name.startswith(f"{DIST_NAME}-{version}-")
     with tarfile.open(sdist) as tar:
-        pkg_info = tar.extractfile(f"{DIST_NAME}-{version}/PKG-INFO").read().decode()
+        member = tar.extractfile(f"{DIST_NAME}-{version}/PKG-INFO")
+        assert member is not None
+        pkg_info = member.read().decode()
     with zipfile.ZipFile(release_wheel) as whl:
         metadata = whl.read(f"{DIST_NAME}-{version}.dist-info/METADATA").decode()
     assert f"\nVersion: {version}\n" in pkg_info and f"\nVersion: {version}\n" in metadata
+
+
+def test_installing_the_wheel_pulls_no_development_tool(release_wheel: Path) -> None:
+    # The tools live in [dependency-groups], which the wheel's metadata does not carry.
+    with zipfile.ZipFile(release_wheel) as whl:
+        name = next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = whl.read(name).decode()
+    requires = [line for line in metadata.splitlines() if line.startswith(("Requires-Dist:", "Provides-Extra:"))]
+    assert requires == [], requires
+    assert PYPROJECT["dependency-groups"]["test"], "the test group still exists for cibuildwheel"
 
 
 def test_version_between_tags_and_without_git(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import subprocess
 import tomllib
 import venv
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml  # PyYAML, which pre-commit depends on
@@ -37,7 +38,7 @@ RUNNERS = {
 needs_bash = pytest.mark.skipif(os.name == "nt", reason="the release scripts run on the Linux runners")
 
 
-def uses(job: dict) -> list[str]:
+def uses(job: dict[str, Any]) -> list[str]:
     return [step["uses"] for step in job["steps"] if "uses" in step]
 
 
@@ -181,11 +182,13 @@ def cibuildwheel_version() -> str:
     """The cibuildwheel that the release workflow runs: the one pinned in the `wheels` group."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     (requirement,) = pyproject["dependency-groups"]["wheels"]
-    return re.fullmatch(r"cibuildwheel==(\d+\.\d+\.\d+)", requirement)[1]
+    match = re.fullmatch(r"cibuildwheel==(\d+\.\d+\.\d+)", requirement)
+    assert match, requirement
+    return match[1]
 
 
 @pytest.fixture(scope="session")
-def cibuildwheel(tmp_path_factory) -> Path:
+def cibuildwheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """That same cibuildwheel, from PyPI, in a venv of its own."""
     env_dir = tmp_path_factory.mktemp("cibuildwheel")
     venv.create(env_dir, with_pip=True)
@@ -201,8 +204,10 @@ def test_cibuildwheel_builds_every_supported_cpython(cibuildwheel: Path, runner:
         cibuildwheel, "--print-build-identifiers", "--platform", platform, "--archs", arch, ROOT, env=clean_env()
     )
     identifiers = result.stdout.split()
-    floor = int(re.fullmatch(r">=3\.(\d+)", requires_python())[1])
-    newest = max(int(re.match(r"cp3(\d+)", i)[1]) for i in identifiers)
+    floor_match = re.fullmatch(r">=3\.(\d+)", requires_python())
+    assert floor_match, requires_python()
+    floor = int(floor_match[1])
+    newest = max(int(match[1]) for i in identifiers if (match := re.match(r"cp3(\d+)", i)))
     assert newest >= 15, "the pinned cibuildwheel builds CPython 3.15"
     # The abi3 wheel is built for the floor and tested on each later CPython;
     # each free-threaded CPython (3.14t on) gets a wheel of its own.
@@ -227,7 +232,9 @@ def test_cibuildwheel_builds_against_final_cpython_releases(cibuildwheel: Path) 
 
 def requires_python() -> str:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    return re.search(r'^requires-python = "(.*)"', text, re.MULTILINE)[1]
+    match = re.search(r'^requires-python = "(.*)"', text, re.MULTILINE)
+    assert match, "pyproject.toml has no requires-python line"
+    return match[1]
 
 
 # --- release notes ------------------------------------------------------------------

@@ -15,6 +15,7 @@ import time
 import tomllib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml  # PyYAML, which pre-commit depends on
@@ -87,7 +88,7 @@ def git_env(tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def pristine(tmp_path_factory, git_env) -> Path:
+def pristine(tmp_path_factory: pytest.TempPathFactory, git_env) -> Path:
     """This tree as GitHub copies a template: its files, a fresh git init, one commit, no tags."""
     root = tmp_path_factory.mktemp("pristine") / "template"
     copy_working_tree(root)
@@ -126,7 +127,7 @@ ACCEPTED = {
 }
 
 
-def check_instantiated(root: Path, env: dict[str, str], values: tuple, expected: tuple[str, str]) -> None:
+def check_instantiated(root: Path, env: dict[str, str], values: tuple[str, ...], expected: tuple[str, str]) -> None:
     name, _, description, author, owner = values
     dist, package = expected
     description = description or TEMPLATE_DESCRIPTION
@@ -142,7 +143,8 @@ def check_instantiated(root: Path, env: dict[str, str], values: tuple, expected:
         if path.startswith(".github/workflows/"):
             continue
         text = (root / path).read_text(encoding="utf-8")
-        assert not TRACE.search(text), f"{path}: {TRACE.search(text).group()!r} left"
+        trace = TRACE.search(text)
+        assert not trace, f"{path}: {trace.group()!r} left"
         if description != TEMPLATE_DESCRIPTION:
             assert TEMPLATE_DESCRIPTION not in text, path
         assert "template-only" not in text, path
@@ -186,7 +188,7 @@ def check_instantiated(root: Path, env: dict[str, str], values: tuple, expected:
 
 
 @pytest.fixture(scope="session")
-def cargo_target(tmp_path_factory) -> Path:
+def cargo_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cargo target directory for every renamed crate: they share the compiled
     dependencies, and each still compiles from its own sources."""
     return tmp_path_factory.mktemp("cargo-target")
@@ -305,7 +307,7 @@ def test_description_and_author_are_escaped_for_each_format(copy: Path, git_env)
     assert result.returncode == 0, result.stderr
     check_instantiated(copy, git_env, values, ("my-cool-repo", "my_cool_repo"))
 
-    about: dict = {}
+    about: dict[str, object] = {}
     exec((copy / "src/my_cool_repo/_about.py").read_text(encoding="utf-8"), about)
     assert about["AUTHOR"] == one_line(AWKWARD_AUTHOR)
     assert about["SUMMARY"] == about["LONG"] == AWKWARD  # Python strings keep every line
@@ -351,7 +353,7 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("values, words", REFUSED.values(), ids=REFUSED.keys())
-def test_refused_names_change_nothing(copy: Path, git_env, values: dict, words: list[str]) -> None:
+def test_refused_names_change_nothing(copy: Path, git_env, values: dict[str, str], words: list[str]) -> None:
     before = snapshot(copy)
     result = instantiate(copy, git_env, **values)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -441,8 +443,9 @@ def test_make_passes_values_unaltered(copy: Path, git_env, tmp_path: Path) -> No
 # --- the workflow -----------------------------------------------------------------------
 
 
-def workflow() -> dict:
-    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+def workflow() -> dict[Any, Any]:  # YAML reads the key `on` as True
+    flow: dict[Any, Any] = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    return flow
 
 
 def test_no_workflow_names_the_template() -> None:
@@ -474,7 +477,9 @@ def test_workflow_is_locked_down() -> None:
 
 def evaluate(expression: str, context: dict[str, str]) -> str:
     """The `${{ a || b }}` expressions of the workflow's env: blocks."""
-    inner = re.fullmatch(r"\$\{\{\s*(.*?)\s*\}\}", expression).group(1)
+    match = re.fullmatch(r"\$\{\{\s*(.*?)\s*\}\}", expression)
+    assert match, expression
+    inner = match.group(1)
     return next((context[atom.strip()] for atom in inner.split("||") if context[atom.strip()]), "")
 
 
@@ -533,7 +538,9 @@ def test_gate_script_tells_each_state(copy: Path, git_env, github_context, tmp_p
     def state(is_template: str) -> str:
         run_job("gate", copy, git_env, {**github_context, "github.event.repository.is_template": is_template}, tmp_path)
         output = (tmp_path / "github_output").read_text(encoding="utf-8")
-        return re.fullmatch(r"state=(\w+)\n", output).group(1)
+        match = re.fullmatch(r"state=(\w+)\n", output)
+        assert match, output
+        return match.group(1)
 
     assert state("true") == "template"
     assert state("false") == "uninstantiated"
@@ -700,7 +707,9 @@ def test_workflow_input_gives_the_import_name(copy: Path, git_env, github_contex
 @only_linux
 def test_instantiated_project_passes_its_own_make_init(copy: Path, git_env) -> None:
     """The awkward name, instantiated with make, then the new project's `make init`
-    (fresh .venv, Rust build, pytest, cargo test) and a clean git status after it."""
+    (fresh .venv, Rust build, pytest, cargo test) and `make lint` (every git hook:
+    its own names must pass the formatters, the spell checker and mypy), and a
+    clean git status after them."""
     start = time.monotonic()
     values = ["NAME=My.Cool-Repo", f"DESCRIPTION={AWKWARD}", f"AUTHOR={AWKWARD_AUTHOR}", "OWNER=zoe"]
     result = subprocess.run(["make", "instantiate", *values], cwd=copy, env=git_env, capture_output=True, text=True)
@@ -713,5 +722,7 @@ def test_instantiated_project_passes_its_own_make_init(copy: Path, git_env) -> N
     probe = "import my_cool_repo as p; print(p.concat_in_rust('Zoë ', '🦀'), p.__version__)"
     result = subprocess.run([".venv/bin/python", "-c", probe], cwd=copy, env=git_env, capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("Zoë 🦀 "), result.stderr
-    assert git(copy, "status", "--porcelain", env=git_env) == "", "the build left changes or stray files"
     print(f"instantiate + make init (build and test): {time.monotonic() - start:.0f} s")
+    result = subprocess.run(["make", "lint"], cwd=copy, env=git_env, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    assert git(copy, "status", "--porcelain", env=git_env) == "", "the build or the hooks left changes or stray files"

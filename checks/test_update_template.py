@@ -11,7 +11,9 @@ import re
 import shutil
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,7 +48,7 @@ def files(root: Path) -> dict[str, bytes]:
     }
 
 
-def state(repo: Path) -> tuple:
+def state(repo: Path) -> tuple[dict[str, bytes], str, str, bytes]:
     """Everything a refusal must leave as it was: the files, HEAD, the refs and the index."""
     index = (repo / ".git" / "index").read_bytes()
     return files(repo), git(repo, "rev-parse", "HEAD"), git(repo, "for-each-ref"), index
@@ -91,7 +93,7 @@ def fresh_instantiation(template: Path, commit: str, where: Path) -> dict[str, b
     return files(where)
 
 
-def record(project: Path) -> dict:
+def record(project: Path) -> dict[str, Any]:
     return tomllib.loads((project / RECORD).read_text(encoding="utf-8"))
 
 
@@ -256,27 +258,45 @@ def test_a_project_made_with_use_this_template_is_updated(template: Path, tmp_pa
 
 # --- refusals leave everything as it was ----------------------------------------------
 
-REFUSALS = {
-    "uncommitted change": (lambda p, t: edit(p, "LICENSE", "MIT", "MIT!"), [], "uncommitted changes"),
-    "untracked file": (lambda p, t: (p / "notes.txt").write_text("x", encoding="utf-8"), [], "uncommitted changes"),
+
+def make_a_change(project: Path, template: Path) -> None:
+    edit(project, "LICENSE", "MIT", "MIT!")
+
+
+def add_a_file(project: Path, template: Path) -> None:
+    (project / "notes.txt").write_text("x", encoding="utf-8")
+
+
+def delete_the_record(project: Path, template: Path) -> None:
+    git(project, "rm", "--quiet", RECORD)
+    commit_all(project, "chore: no record")
+
+
+def record_a_commit_from_elsewhere(project: Path, template: Path) -> None:
+    edit(project, RECORD, record(project)["template"]["commit"], "0" * 40)
+    commit_all(project, "chore: another commit")
+
+
+def update_past_a_tag(project: Path, template: Path) -> None:
+    git(template, "tag", "old", "HEAD~1")
+    update(project)
+    commit_all(project, "chore: update from the template")
+
+
+Prepare = Callable[[Path, Path], None] | None
+REFUSALS: dict[str, tuple[Prepare, list[str], str]] = {
+    "uncommitted change": (make_a_change, [], "uncommitted changes"),
+    "untracked file": (add_a_file, [], "uncommitted changes"),
     "unknown REF": (None, ["REF=no-such-branch"], "REF=no-such-branch is no branch, tag or commit of the template"),
     "unreachable template": (None, ["TEMPLATE=/nonexistent/template"], "cannot fetch the template from"),
-    "no record": (lambda p, t: (git(p, "rm", "--quiet", RECORD), commit_all(p, "x")), [], f"no {RECORD}"),
-    "base not in the template": (
-        lambda p, t: (edit(p, RECORD, record(p)["template"]["commit"], "0" * 40), commit_all(p, "x")),
-        [],
-        "is not in the template's history",
-    ),
-    "target older than base": (
-        lambda p, t: (git(t, "tag", "old", "HEAD~1"), update(p), commit_all(p, "chore: update")),
-        ["REF=old"],
-        "is older than the template commit the project is at",
-    ),
-}  # fmt: skip
+    "no record": (delete_the_record, [], f"no {RECORD}"),
+    "base not in the template": (record_a_commit_from_elsewhere, [], "is not in the template's history"),
+    "target older than base": (update_past_a_tag, ["REF=old"], "is older than the template commit the project is at"),
+}
 
 
 @pytest.mark.parametrize("prepare, args, words", REFUSALS.values(), ids=REFUSALS.keys())
-def test_refusals_change_nothing(template: Path, project: Path, prepare, args: list[str], words: str) -> None:
+def test_refusals_change_nothing(template: Path, project: Path, prepare: Prepare, args: list[str], words: str) -> None:
     change_the_template(template)
     if prepare:
         prepare(project, template)
