@@ -52,10 +52,11 @@ help: ## List the targets (this text)
 	@echo "Usage: make <target>"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# Values for the programs behind `make instantiate` and `make update-template`
-# reach them through the environment, unexpanded, so quotes, `$`, backslashes
-# and newlines arrive as typed. Only values given on the command line count
-# (WSL, for one, sets NAME in the environment).
+# A variable's value if it was given on make's command line (`make release
+# VERSION=1.2.3`), unexpanded, so that quotes, `$`, backslashes and newlines
+# reach a script's environment as typed; a variable of your shell's does not
+# count (WSL, for one, sets NAME). Unexport such variables, so that a script
+# sees only what this passes on.
 command-line = $(if $(filter command line,$(origin $1)),$(value $1))
 
 # >>> template-only: `make instantiate` deletes the lines up to the closing marker.
@@ -230,6 +231,17 @@ endif
 .PHONY: changelog
 changelog: ## Print the release notes of TAG=vX.Y.Z (default: the tag on HEAD, or the next release)
 	@.github/scripts/release-notes.sh $(TAG)
+
+# The version comes from the commits since the last release; the rules, and
+# how to override them, are in CONTRIBUTING.md ("Release").
+unexport VERSION PRE YES
+release: export RELEASE_VERSION = $(call command-line,VERSION)
+release: export RELEASE_PRE = $(call command-line,PRE)
+release: export RELEASE_YES = $(call command-line,YES)
+
+.PHONY: release
+release: ## Tag and push the next release, after showing its notes [VERSION=X.Y.Z PRE=rc YES=1]
+	@.github/scripts/release.sh
 
 .PHONY: lint
 lint: $(BUILT) ## Run every git hook on every file: formatters, linters, the stubs check (CI runs it too)

@@ -6,10 +6,18 @@
 # Conventional Commits, and types such as docs/ci/chore, are left out unless
 # they announce a breaking change.
 #
+# The previous tag: for a final release (1.2.3), the last final release, so
+# that its notes also cover the commits of its pre-releases; for a pre-release
+# (1.2.3rc1) or a preview, the last version tag of any kind.
+#
 # Usage: .github/scripts/release-notes.sh [vX.Y.Z]
 #   Without a tag: the tag on HEAD, or else a preview of the next release
 #   (the commits since the last tag). The tag need not be on HEAD.
-# Used by .github/workflows/release.yml and by `make changelog [TAG=vX.Y.Z]`.
+# Usage: .github/scripts/release-notes.sh --next vX.Y.Z
+#   The notes that HEAD will get as vX.Y.Z, a tag not made yet, byte for byte
+#   as once it is made today (header, date and compare link included).
+# Used by .github/workflows/release.yml, `make changelog [TAG=vX.Y.Z]` and
+# `make release` (--next).
 # Needs git, Node.js (npx) and the whole history (not a shallow clone).
 set -euo pipefail
 
@@ -22,19 +30,36 @@ if [ "$(git rev-parse --is-shallow-repository)" = true ]; then
   fail "this is a shallow clone: fetch the whole history (actions/checkout: fetch-depth: 0)"
 fi
 
+next=false
+if [ "${1:-}" = --next ]; then
+  [ $# -eq 2 ] && [ -n "$2" ] || fail "usage: $0 --next vX.Y.Z"
+  next=true
+  shift
+fi
 tag=${1:-$(git describe --tags --exact-match --match 'v[0-9]*' HEAD 2>/dev/null || true)}
 if [ -n "$tag" ]; then
   [[ $tag =~ ^v[0-9]+(\.[0-9]+)*[0-9A-Za-z.+-]*$ ]] || fail "'$tag' is not a version tag like v1.2.3"
-  ref=$(git rev-parse --verify --quiet "refs/tags/$tag^{commit}") || fail "no tag '$tag' in this repository"
   version=${tag#v}
-  date=$(git for-each-ref --format='%(creatordate:short)' "refs/tags/$tag")
+  if $next; then
+    # The tag's date once made today: git dates it in this time zone, as `date` does.
+    ref=$(git rev-parse HEAD)
+    date=$(date +%Y-%m-%d)
+  else
+    ref=$(git rev-parse --verify --quiet "refs/tags/$tag^{commit}") || fail "no tag '$tag' in this repository"
+    date=$(git for-each-ref --format='%(creatordate:short)' "refs/tags/$tag")
+  fi
 else
   ref=$(git rev-parse HEAD)
   version=Unreleased
   date=$(git log -1 --format=%cs HEAD)
 fi
-# The nearest version tag before this one (none for the first release).
-previous=$(git describe --tags --abbrev=0 --match 'v[0-9]*' "$ref^" 2>/dev/null || true)
+# The previous tag (see the top; none for the first release). A final version
+# has digits and dots only.
+if [[ $version =~ ^[0-9.]+$ ]]; then
+  previous=$(git describe --tags --abbrev=0 --match 'v[0-9]*' --exclude 'v*[!0-9.]*' "$ref^" 2>/dev/null || true)
+else
+  previous=$(git describe --tags --abbrev=0 --match 'v[0-9]*' "$ref^" 2>/dev/null || true)
+fi
 
 # The generator reads the history up to HEAD, so give it a HEAD at the tag:
 # a worktree of this repository (same remote, no files checked out).
