@@ -243,6 +243,32 @@ release: export RELEASE_YES = $(call command-line,YES)
 release: ## Tag and push the next release, after showing its notes [VERSION=X.Y.Z PRE=rc YES=1]
 	@.github/scripts/release.sh
 
+# The documentation site (docs/, Sphinx). Its API page is read from the
+# compiled extension, so a change to Rust is compiled first. -W --keep-going:
+# every warning is an error, all of them reported; -n: so is every reference
+# that leads nowhere. DOCS_BUILD=<dir> builds elsewhere (the tests do).
+DOCS_BUILD := docs/_build
+SPHINX_OPTS := -W --keep-going -n -d $(DOCS_BUILD)/doctrees
+DOCS_PORT := 8000
+
+.PHONY: docs
+docs: $(BUILT) ## Build the documentation site into docs/_build/html (warnings are errors)
+	@$(PY) -m sphinx build $(SPHINX_OPTS) --quiet --builder html docs $(DOCS_BUILD)/html \
+		|| { echo "make docs: failed; each warning above is an error: fix them, then run 'make docs' again."; exit 1; }
+	@$(PY) docs/check_links.py $(DOCS_BUILD)/html \
+		|| { echo "make docs: the links above lead nowhere: fix them in docs/ or README.md."; exit 1; }
+	@echo "make docs: built $(DOCS_BUILD)/html. Open $(DOCS_BUILD)/html/index.html in a browser, or run 'make docs-serve'."
+
+# sphinx-autobuild rebuilds on each change; before each build, `make build`
+# recompiles the extension if Rust changed (the compiled module itself is not
+# watched, or each build would start another).
+.PHONY: docs-serve
+docs-serve: $(BUILT) ## Preview the site at http://127.0.0.1:8000, rebuilt on each change (DOCS_PORT=...)
+	@echo "make docs-serve: serving the site at http://127.0.0.1:$(DOCS_PORT)/, rebuilt when docs/, README.md, src/ or crates/src/ change. Ctrl-C stops it."
+	@$(PY) -m sphinx_autobuild $(SPHINX_OPTS) --host 127.0.0.1 --port $(DOCS_PORT) \
+		--watch README.md --watch src --watch crates/src --re-ignore '\.(so|pyd)$$|__pycache__' \
+		--pre-build "$(MAKE) -s build" docs $(DOCS_BUILD)/html
+
 .PHONY: lint
 lint: $(BUILT) ## Run every git hook on every file: formatters, linters, the stubs check (CI runs it too)
 	@$(VENV_BIN)/pre-commit run --all-files --show-diff-on-failure
@@ -282,7 +308,7 @@ bench-build: | $(PY) ## Time the dev loop (make init, make test, an edit) as you
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps .venv; 'make distclean' removes it too)
-	@rm -rf build dist crates/target src/*.egg-info .pytest_cache .mypy_cache
+	@rm -rf build dist crates/target src/*.egg-info .pytest_cache .mypy_cache docs/_build
 	@find src -name '_accelerate.*.so' -o -name '_accelerate.*.pyd' | xargs rm -f
 	@rm -f $(BUILT)
 	@echo "Cleaned build outputs. 'make build' or 'make test' recompiles."

@@ -69,7 +69,9 @@ def tag(project: Project, name: str) -> None:
     git(project.work, "push", "--quiet", "origin", name)
 
 
-def make_release(project: Project, *args: str, stdin=subprocess.DEVNULL, **env: str):
+def make_release(
+    project: Project, *args: str, stdin: int = subprocess.DEVNULL, **env: str
+) -> subprocess.CompletedProcess[str]:
     return run("make", "release", *args, cwd=project.work, check=False, stdin=stdin, env=clean_env(**env))
 
 
@@ -83,10 +85,10 @@ def snapshot(project: Project) -> tuple[str, ...]:
     )
 
 
-def refused(project: Project, *args: str, says: str, **kwargs) -> str:
+def refused(project: Project, *args: str, says: str, **env: str) -> str:
     """Run make release, which must fail saying `says` and change nothing; return its message."""
     before = snapshot(project)
-    result = make_release(project, *args, **kwargs)
+    result = make_release(project, *args, stdin=subprocess.DEVNULL, **env)
     assert result.returncode != 0, result.stdout
     assert says in result.stderr, result.stderr
     assert snapshot(project) == before
@@ -98,7 +100,9 @@ def refused(project: Project, *args: str, says: str, **kwargs) -> str:
 
 def version_key(version: str) -> tuple[int, ...]:
     """PEP 440 order of the versions we tag: 1.2.3a1 < 1.2.3b1 < 1.2.3rc1 < 1.2.3."""
-    x, y, z, phase, n = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(?:(a|b|rc)(\d+))?", version).groups()
+    match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(?:(a|b|rc)(\d+))?", version)
+    assert match, version
+    x, y, z, phase, n = match.groups()
     return int(x), int(y), int(z), ["a", "b", "rc", None].index(phase), int(n or 0)
 
 
@@ -154,7 +158,9 @@ def released(project: Project, tmp_path: Path, *args: str) -> tuple[str, str, st
 
     assert fnmatch.fnmatchcase(name, TAG_GLOB), f"{name} is no release tag for git-conventional-commits.yaml"
     version = name.removeprefix("v")
-    final = re.match(r"[\d.]+", version)[0]
+    match = re.match(r"[\d.]+", version)
+    assert match, version
+    final = match[0]
     if "VERSION=" not in " ".join(args):
         if final != version:  # a pre-release: of the version a final release here would have
             notes = run("bash", ".github/scripts/release-notes.sh", "--next", f"v{final}", cwd=project.work).stdout

@@ -90,7 +90,8 @@ def test_sdist_holds_everything_to_build_and_nothing_stray(sdist: Path) -> None:
     stray = [
         n
         for n in names
-        if n.startswith((".github", ".ci", "checks", "benchmarks", "crates/target")) or n.endswith((".so", ".pyd"))
+        if n.startswith((".github", ".ci", "checks", "benchmarks", "docs", "crates/target"))
+        or n.endswith((".so", ".pyd"))
     ]
     assert not stray, f"the sdist carries files it does not need: {stray}"
 
