@@ -5,6 +5,7 @@ template (a fresh `git init`, one commit, no tags) and instantiates it. The
 instantiation deletes this file, with .github/template/ and the flag.
 """
 
+import html
 import importlib.machinery
 import os
 import re
@@ -726,3 +727,37 @@ def test_instantiated_project_passes_its_own_make_init(copy: Path, git_env) -> N
     result = subprocess.run(["make", "lint"], cwd=copy, env=git_env, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     assert git(copy, "status", "--porcelain", env=git_env) == "", "the build or the hooks left changes or stray files"
+    check_instantiated_site(copy, git_env)
+
+
+def check_instantiated_site(copy: Path, git_env) -> None:
+    """The new project's `make docs`: its site under its own name, and a new Rust function on it."""
+    start = time.monotonic()
+    result = subprocess.run(["make", "docs"], cwd=copy, env=git_env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    site = copy / "docs/_build/html"
+    for path in site.rglob("*"):
+        if path.is_file():
+            found = TRACE.search(path.read_text(encoding="utf-8", errors="replace"))
+            assert not found, f"{path.relative_to(site)}: {found.group()!r} left"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "<h1>my-cool-repo<" in index and "<title>my-cool-repo " in index
+    assert one_line(AWKWARD) in html.unescape(re.sub(r"<[^>]+>", "", index)), "the description, as typed"
+    api = (site / "api.html").read_text(encoding="utf-8")
+    assert 'id="my_cool_repo.add_in_rust"' in api and "https://github.com/zoe/My.Cool-Repo/blob/" in api
+    assert git(copy, "status", "--porcelain", env=git_env) == "", "make docs left changes or stray files"
+    # A new Rust function: `make docs` compiles it and documents it, with no edit to docs/.
+    rust = copy / "crates/src/basic_functions"
+    with open(rust / "basic_math.rs", "a", encoding="utf-8") as source:
+        source.write(
+            "\n/// Return `a * b`.\n#[pyfunction]\npub fn multiply_in_rust(a: i32, b: i32) -> i32 {\n    a * b\n}\n"
+        )
+    exports = (rust / "mod.rs").read_text(encoding="utf-8")
+    assert "{add_in_rust," in exports
+    (rust / "mod.rs").write_text(exports.replace("{add_in_rust,", "{add_in_rust, multiply_in_rust,"), encoding="utf-8")
+    result = subprocess.run(["make", "docs"], cwd=copy, env=git_env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    assert "Compiling the Rust extension" in result.stdout
+    api = html.unescape(re.sub(r"<[^>]+>", "", (site / "api.html").read_text(encoding="utf-8")))
+    assert "my_cool_repo._accelerate.basic_functions.multiply_in_rust(a, b)" in api and "Return a * b." in api
+    print(f"make docs, then again after a new Rust function: {time.monotonic() - start:.0f} s")

@@ -1,0 +1,308 @@
+"""The documentation site: `make docs`, `make docs-serve`, the Docs workflow.
+
+The site is built by this checkout's `make docs` into a temporary directory,
+never into docs/_build. What each page must show is read from the package and
+from README.md while the tests run. The browser tests open the pages in a
+headless Chromium (Debian's package `chromium`), and skip where there is none.
+"""
+
+import html
+import inspect
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml  # PyYAML, which pre-commit depends on
+
+import project_name
+from conftest import ROOT, clean_env, run
+from project_name import _accelerate
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+WORKFLOW_TEXT = (ROOT / ".github" / "workflows" / "docs.yml").read_text(encoding="utf-8")
+WORKFLOW = yaml.safe_load(WORKFLOW_TEXT)
+JOBS = WORKFLOW["jobs"]
+CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no headless Chromium here (Debian: apt-get install chromium; .ci/run installs it)"
+)
+
+
+def public_functions() -> list[tuple[str, Any]]:
+    """(full name, function) for each public function of the package and of each extension submodule."""
+    modules = [project_name, *(value for value in vars(_accelerate).values() if isinstance(value, ModuleType))]
+    return [
+        (f"{module.__name__}.{name}", getattr(module, name))
+        for module in modules
+        for name in module.__all__
+        if callable(getattr(module, name))
+    ]
+
+
+def text(markup: str) -> str:
+    """What a page says: its text without tags, one space for each run of blanks."""
+    markup = re.sub(r"<(script|style)\b.*?</\1>|<!--.*?-->", "", markup, flags=re.DOTALL)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", markup)))
+
+
+def signature(function: Any) -> str:
+    return str(inspect.signature(function)).replace(" -> ", " → ")  # Sphinx shows the return type after an arrow
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make docs` in this checkout, built into an empty directory."""
+    build = tmp_path_factory.mktemp("docs")
+    result = run("make", "docs", f"DOCS_BUILD={build}", cwd=ROOT)
+    assert f"make docs: built {build}/html. Open {build}/html/index.html" in result.stdout, result.stdout
+    return build / "html"
+
+
+# --- make docs ------------------------------------------------------------------------
+
+
+def test_make_docs_builds_against_the_extension_with_warnings_as_errors() -> None:
+    # What make would run (the extension is up to date: `make check` built it), and its rules.
+    output = run("make", "--dry-run", "--print-data-base", "docs", cwd=ROOT).stdout
+    assert re.search(r"(?m)^docs: \.venv/\.extension-built$", output), "a change to Rust must be compiled first"
+    assert re.search(r"(?m)^\S+ -m sphinx build -W --keep-going -n .* docs docs/_build/html\b", output), output[:2000]
+
+
+def test_the_build_writes_nothing_into_docs(site: Path) -> None:
+    # The API page is generated in memory (docs/conf.py), never as a file in docs/.
+    listed = run("git", "ls-files", "--cached", "--others", "--exclude-standard", "docs", cwd=ROOT).stdout.split()
+    present = [p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").rglob("*") if p.is_file()]
+    assert sorted(p for p in present if not p.startswith("docs/_build/")) == sorted(listed)
+
+
+def test_every_public_function_is_on_the_api_page_with_its_signature_docstring_and_source(site: Path) -> None:
+    page = (site / "api.html").read_text(encoding="utf-8")
+    functions = public_functions()
+    assert functions
+    repository = PYPROJECT["project"]["urls"]["Homepage"].rstrip("/")
+    for name, function in functions:
+        entry = re.search(rf'<dt[^>]*\bid="{re.escape(name)}".*?</dt>\s*<dd>.*?</dd>', page, re.DOTALL)
+        assert entry, f"{name} is not on the API page"
+        assert f"{name}{signature(function)}" in text(entry[0]), text(entry[0])
+        docstring = inspect.getdoc(function)
+        assert docstring, f"{name} has no docstring"
+        first_line = docstring.splitlines()[0].replace("`", "")
+        assert first_line in text(entry[0]), f"{name}: {first_line!r} not in {text(entry[0])!r}"
+        # [source] leads to the line that defines it, in the Rust or the Python sources.
+        link = re.search(rf'href="{re.escape(repository)}/blob/[0-9a-f]{{40}}/([^"#]+)#L(\d+)"', entry[0])
+        assert link, f"{name} has no [source] link to {repository}"
+        line = (ROOT / link[1]).read_text(encoding="utf-8").splitlines()[int(link[2]) - 1]
+        assert re.search(rf"\b(fn|def) {function.__name__}\b", line), f"{name}: {link[0]} is {line!r}"
+
+
+def test_every_link_within_the_site_leads_somewhere(site: Path, tmp_path: Path) -> None:
+    result = run(sys.executable, ROOT / "docs" / "check_links.py", site)
+    assert re.fullmatch(r"[1-9]\d* links within .*: each leads somewhere\.\n", result.stdout), result.stdout
+    # And the checker does find a broken one.
+    broken = tmp_path / "html"
+    shutil.copytree(site, broken)
+    index = broken / "index.html"
+    links = '<a href="api.html#no-such-function">x</a><a href="no-such-page.html">y</a></body>'
+    index.write_text(index.read_text(encoding="utf-8").replace("</body>", links), encoding="utf-8")
+    result = run(sys.executable, ROOT / "docs" / "check_links.py", broken, check=False)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "index.html: api.html#no-such-function (no such anchor)",
+        "index.html: no-such-page.html (no such file)",
+    ]
+
+
+def test_pages_include_the_readme_sections_instead_of_copying_them(site: Path) -> None:
+    for name in ("index", "development", "releases"):
+        source = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
+        includes = re.findall(r":start-after: (<!-- docs:([\w-]+) -->)\n:end-before: (<!-- /docs:\2 -->)", source)
+        assert includes, f"docs/{name}.md includes no README section"
+        shown = text((site / f"{name}.html").read_text(encoding="utf-8"))
+        for start, _, end in includes:
+            assert README.count(start) == README.count(end) == 1, f"README.md must hold {start} and {end} once"
+            section = README.split(start)[1].split(end)[0]
+            headings = re.findall(r"(?m)^#+ (.*)$", section)
+            code = re.findall(r"(?ms)^```\w*\n(.*?)^```", section)
+            assert headings or code
+            for expected in [*headings, *code]:
+                assert re.sub(r"\s+", " ", expected).strip() in shown, f"{name}.html lacks {expected!r}"
+    # One place for each text: no line of the README is repeated in docs/.
+    lines = {line.strip() for line in README.splitlines() if len(line.strip()) > 30}
+    for page in (ROOT / "docs").glob("*.md"):
+        copied = lines & {line.strip() for line in page.read_text(encoding="utf-8").splitlines()}
+        assert not copied, f"{page.name} copies README.md: {copied}"
+
+
+def test_index_page_shows_the_project_and_its_description(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    name, version = PYPROJECT["project"]["name"], project_name.__version__
+    assert f"<title>{name} {version}</title>" in index and f"<h1>{name}<" in index
+    assert PYPROJECT["project"]["description"] in text(index)
+
+
+# --- in a browser ---------------------------------------------------------------------
+
+
+def rendered(url: str, profile: Path) -> str:
+    """The page's DOM once headless Chromium has loaded it and run its scripts."""
+    assert CHROMIUM
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            *("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}"),
+            *("--disable-background-networking", "--disable-component-update", "--disable-sync"),
+            *("--virtual-time-budget=5000", "--dump-dom", url),  # 5 s of page time: the search runs
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "</html>" in result.stdout, result.stderr[-3000:]
+    return result.stdout
+
+
+@needs_chromium
+def test_a_browser_shows_the_index_and_every_function(site: Path, tmp_path: Path) -> None:
+    index = text(rendered((site / "index.html").as_uri(), tmp_path / "profile"))
+    assert PYPROJECT["project"]["description"] in index and "API reference" in index
+    api = text(rendered((site / "api.html").as_uri(), tmp_path / "profile"))
+    for name, function in public_functions():
+        assert f"{name}{signature(function)}" in api, name
+
+
+@needs_chromium
+def test_a_browser_finds_a_function_with_the_site_search(site: Path, tmp_path: Path) -> None:
+    name, function = public_functions()[-1]
+    dom = rendered(f"{(site / 'search.html').as_uri()}?q={function.__name__}", tmp_path / "profile")
+    assert "Search finished, found" in dom, text(dom)[-2000:]
+    assert f'href="api.html#{name}"' in dom
+
+
+# --- make docs-serve ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name == "nt", reason="stopping make and its server by process group needs POSIX")
+def test_make_docs_serve_previews_the_site(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["make", "docs-serve", f"DOCS_PORT={port}", f"DOCS_BUILD={tmp_path}"],
+        cwd=ROOT,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, stopped as one below
+    )
+    try:
+        deadline, page = time.monotonic() + 120, None
+        while page is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api.html", timeout=5) as response:
+                    page = response.read().decode("utf-8")
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output = server.communicate(timeout=60)[0]
+    assert page is not None, output[-3000:]
+    assert f"serving the site at http://127.0.0.1:{port}/" in output
+    for name, _ in public_functions():
+        assert f'id="{name}"' in page, name
+
+
+# --- the docs dependency group ----------------------------------------------------------
+
+
+def test_docs_group_installs_on_every_development_python() -> None:
+    # .python-version may name any CPython from the floor on, and the Sphinx pins
+    # differ by version: one universal resolution covers them all, or fails.
+    floor = PYPROJECT["project"]["requires-python"].removeprefix(">=")
+    uv = shutil.which("uv", path=clean_env()["PATH"])
+    assert uv, "uv is on the PATH of the checks (conftest.py puts it there)"
+    group = ("--group", "pyproject.toml:docs", "--universal", "--python-version", floor)
+    result = run(uv, "pip", "compile", "--quiet", "--no-header", *group, cwd=ROOT)
+    assert re.search(r"(?m)^sphinx==", result.stdout), result.stdout
+    assert {"include-group": "docs"} in PYPROJECT["dependency-groups"]["dev"]  # `make init` installs it
+
+
+# --- the Docs workflow ----------------------------------------------------------------
+
+
+def test_workflow_publishes_on_release_tags_only() -> None:
+    assert WORKFLOW[True] == {"push": {"tags": ["v*"]}}  # PyYAML reads the key `on` as True
+
+
+def test_nothing_runs_in_the_template() -> None:
+    (state,) = [step for step in JOBS["gate"]["steps"] if step.get("id") == "state"]
+    assert state["run"] == 'echo "state=$(.github/scripts/template-state.sh)" >> "$GITHUB_OUTPUT"'
+    assert state["env"] == {"IS_TEMPLATE": "${{ github.event.repository.is_template }}"}
+    assert JOBS["gate"]["outputs"]["state"] == "${{ steps.state.outputs.state }}"
+    assert JOBS["build"]["needs"] == "gate"
+    assert JOBS["build"]["if"] == "needs.gate.outputs.state == 'instantiated'"
+    assert JOBS["deploy"]["needs"] == "build"  # skipped with it
+    assert JOBS.keys() == {"gate", "build", "deploy"}
+
+
+def test_build_runs_make_docs_and_uploads_what_it_built() -> None:
+    steps = JOBS["build"]["steps"]
+    assert [step["run"] for step in steps if "run" in step] == ["make docs"]
+    (upload,) = [step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert upload["with"] == {"path": "docs/_build/html"}
+    (checkout,) = [step for step in steps if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0, "the version on the site comes from the tag"
+
+
+def test_only_the_deploy_job_may_write_to_pages() -> None:
+    assert WORKFLOW["permissions"] == {}
+    assert {name: job["permissions"] for name, job in JOBS.items()} == {
+        "gate": {"contents": "read"},
+        "build": {"contents": "read"},
+        "deploy": {"pages": "write", "id-token": "write"},
+    }
+    deploy = JOBS["deploy"]
+    assert deploy["environment"] == {"name": "github-pages", "url": "${{ steps.deployment.outputs.page_url }}"}
+    assert [step["uses"].split("@")[0] for step in deploy["steps"]] == [
+        "actions/configure-pages",
+        "actions/deploy-pages",
+    ]
+    assert [step.get("id") for step in deploy["steps"]][-1] == "deployment"
+
+
+def test_actions_are_pinned_and_nothing_is_cached() -> None:
+    pinned = re.findall(r"(?m)^\s*(?:- )?uses: (\S+)(.*)", WORKFLOW_TEXT)
+    assert len(pinned) == sum(1 for job in JOBS.values() for step in job["steps"] if "uses" in step)
+    for action, comment in pinned:
+        assert re.fullmatch(r"actions/[\w.-]+@[0-9a-f]{40}", action), f"{action}: not GitHub's, pinned by commit SHA"
+        assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{action} lacks its version comment"
+    for name, job in JOBS.items():
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+            assert "cache" not in step.get("with", {}), f"{name}: a job that publishes must not use a cache"
+            assert not step.get("uses", "").startswith("actions/cache"), name
+            assert "${{" not in step.get("run", ""), f"{name}: values reach a script through env:, not inline"
+
+
+def test_readme_says_how_to_switch_pages_on() -> None:
+    for needed in (
+        "make docs",
+        "make docs-serve",
+        "Settings > Pages > Build and deployment > Source: GitHub Actions",
+        "Get Pages site failed",
+        "Settings > Environments > github-pages",
+    ):
+        assert needed in README, needed
