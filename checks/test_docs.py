@@ -282,19 +282,10 @@ def test_only_the_deploy_job_may_write_to_pages() -> None:
     assert [step.get("id") for step in deploy["steps"]][-1] == "deployment"
 
 
-def test_actions_are_pinned_and_nothing_is_cached() -> None:
-    pinned = re.findall(r"(?m)^\s*(?:- )?uses: (\S+)(.*)", WORKFLOW_TEXT)
-    assert len(pinned) == sum(1 for job in JOBS.values() for step in job["steps"] if "uses" in step)
-    for action, comment in pinned:
-        assert re.fullmatch(r"actions/[\w.-]+@[0-9a-f]{40}", action), f"{action}: not GitHub's, pinned by commit SHA"
-        assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{action} lacks its version comment"
-    for name, job in JOBS.items():
-        for step in job["steps"]:
-            if step.get("uses", "").startswith("actions/checkout@"):
-                assert step["with"]["persist-credentials"] is False, name
-            assert "cache" not in step.get("with", {}), f"{name}: a job that publishes must not use a cache"
-            assert not step.get("uses", "").startswith("actions/cache"), name
-            assert "${{" not in step.get("run", ""), f"{name}: values reach a script through env:, not inline"
+def test_only_github_s_own_actions_deploy() -> None:
+    # Pins, credentials and caches: test_hooks.py checks them in every workflow.
+    actions = [step["uses"] for job in JOBS.values() for step in job["steps"] if "uses" in step]
+    assert actions and all(action.startswith("actions/") for action in actions), actions
 
 
 def test_readme_says_how_to_switch_pages_on() -> None:

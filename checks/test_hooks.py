@@ -128,19 +128,31 @@ def test_workflows_pass(hook_id: str) -> None:
     assert result.returncode == 0, f"{hook_id} failed:\n{result.stdout}\n{result.stderr}"
 
 
-def test_ci_workflow_follows_the_supply_chain_rules() -> None:
-    assert CI["permissions"] == {}
-    text = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
-    uses = re.findall(r"(?m)^\s*(?:- )?uses: (\S+)(.*)", text)
-    assert uses
-    for action, comment in uses:
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_every_workflow_follows_the_supply_chain_rules(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    flow = yaml.safe_load(text)
+    assert flow["permissions"] == {}, "no permission by default: each job asks for what it needs"
+    pinned = re.findall(r"(?m)^\s*(?:- )?uses: (\S+)(.*)", text)
+    assert len(pinned) == sum("uses" in step for job in flow["jobs"].values() for step in job["steps"])
+    for action, comment in pinned:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{action} is not pinned by commit SHA"
-        assert re.fullmatch(r" # v\d+(\.\d+)*", comment), f"{action} lacks its version comment"
-    for name, job in CI["jobs"].items():
-        assert job["permissions"] == {"contents": "read"}, name
+        assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{action} lacks its version comment"
+    for name, job in flow["jobs"].items():
+        assert "permissions" in job, f"{name} must say which permissions it needs"
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False, name
+            assert "${{" not in step.get("run", ""), f"{name}: values reach a script through env:, not inline"
+            if path.name != "ci.yml":  # the others publish: a poisoned cache must not reach what they ship
+                assert "cache" not in step.get("with", {}), f"{name}: a job that publishes must not use a cache"
+                assert not step.get("uses", "").startswith("actions/cache"), name
+
+
+def test_ci_jobs_read_and_call_make_targets() -> None:
+    for name, job in CI["jobs"].items():
+        assert job["permissions"] == {"contents": "read"}, name
+        for step in job["steps"]:
             if "run" in step:
                 # The one exception: Homebrew's GNU make on macOS, whose own make is too old.
                 brew_make = step.get("if") == "runner.os == 'macOS'" and step["run"].startswith("brew install make\n")

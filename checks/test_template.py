@@ -466,14 +466,7 @@ def test_workflow_is_locked_down() -> None:
     }
     assert "github.event.repository.is_template" in flow["jobs"]["gate"]["if"]
     assert set(flow[True]) == {"push", "workflow_dispatch"}  # YAML reads the key `on` as True
-    for job in flow["jobs"].values():
-        for step in job["steps"]:
-            if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
-            assert "${{" not in step.get("run", ""), f"an expression inside run: {step['run']}"
-    for line in WORKFLOW.read_text(encoding="utf-8").splitlines():
-        if "uses:" in line:
-            assert re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
+    # Pins, credentials and expressions in scripts: test_hooks.py checks them in every workflow.
 
 
 def evaluate(expression: str, context: dict[str, str]) -> str:
