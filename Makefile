@@ -73,18 +73,6 @@ instantiate: ## Make the template your project: NAME=<repo-name> [DESCRIPTION= A
 	@python3 .github/template/instantiate.py
 # <<< template-only
 
-# Brings the template's later changes into the project (README, "Keeping up
-# with the template"); .github/template-origin.toml records where it came from.
-unexport REF TEMPLATE DRY_RUN
-update-template: export UPDATE_REF = $(call command-line,REF)
-update-template: export UPDATE_TEMPLATE = $(call command-line,TEMPLATE)
-update-template: export UPDATE_DRY_RUN = $(call command-line,DRY_RUN)
-
-.PHONY: update-template
-update-template: ## Bring in the template's later changes: [REF=<branch|tag|commit>] [TEMPLATE=<url|path>] [DRY_RUN=1]
-	@command -v python3 >/dev/null || { echo "python3 not found: updating needs Python 3.11 or newer."; exit 1; }
-	@python3 .github/scripts/update-template.py
-
 .PHONY: init
 init: ## Set up everything: .venv, the compiled extension, git hooks; then run the tests
 	@$(MAKE) check-prerequisites
@@ -186,7 +174,7 @@ test-rust: | $(BUILT) ## Run only the Rust unit tests (cargo test)
 		cargo test --quiet --manifest-path crates/Cargo.toml
 
 .PHONY: check
-check: $(BUILT) ## Test the machinery (checks/): git hooks, packaging, release, workflows; minutes
+check: $(BUILT) ## Test the machinery (checks/): hooks, packaging, release, workflows, docs (PYTEST_ARGS=)
 	@$(PY) -m pytest checks $(PYTEST_ARGS)
 	@echo "make check: the git hooks, the sdist and wheels, the release machinery and the workflows all work."
 
@@ -243,6 +231,18 @@ release: export RELEASE_YES = $(call command-line,YES)
 release: ## Tag and push the next release, after showing its notes [VERSION=X.Y.Z PRE=rc YES=1]
 	@.github/scripts/release.sh
 
+# Brings the template's later changes into the project (README, "Keeping up
+# with the template"); .github/template-origin.toml records where it came from.
+unexport REF TEMPLATE DRY_RUN
+update-template: export UPDATE_REF = $(call command-line,REF)
+update-template: export UPDATE_TEMPLATE = $(call command-line,TEMPLATE)
+update-template: export UPDATE_DRY_RUN = $(call command-line,DRY_RUN)
+
+.PHONY: update-template
+update-template: ## Bring in the template's later changes: [REF=<branch|tag|commit>] [TEMPLATE=<url|path>] [DRY_RUN=1]
+	@command -v python3 >/dev/null || { echo "python3 not found: updating needs Python 3.11 or newer."; exit 1; }
+	@python3 .github/scripts/update-template.py
+
 # The documentation site (docs/, Sphinx). Its API page is read from the
 # compiled extension, so a change to Rust is compiled first. -W --keep-going:
 # every warning is an error, all of them reported; -n: so is every reference
@@ -270,7 +270,7 @@ docs-serve: $(BUILT) ## Preview the site at http://127.0.0.1:8000, rebuilt on ea
 		--pre-build "$(MAKE) -s build" docs $(DOCS_BUILD)/html
 
 .PHONY: lint
-lint: $(BUILT) ## Run every git hook on every file: formatters, linters, the stubs check (CI runs it too)
+lint: $(BUILT) ## Run every git hook on every file: formatters, linters, types, stubs, spelling (CI too)
 	@$(VENV_BIN)/pre-commit run --all-files --show-diff-on-failure
 	@echo "make lint: every check passed."
 

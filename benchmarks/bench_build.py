@@ -103,9 +103,9 @@ def cargo_alone(copy: Copy) -> float:
         while end < len(args) and not args[end].startswith("-"):
             end += 1
         args[start:end] = [",".join(args[start:end])]
-    python = str(copy.root / ".venv" / "bin" / "python")
-    env = {**copy.env, "PYO3_PYTHON": python, "PYO3_BUILD_EXTENSION_MODULE": "1"}
-    extension, _ = copy.run(*args, env=env)
+    # The variables each build gets from make (and setuptools-rust), which PyO3's build scripts read.
+    env = {**copy.env, "PYO3_PYTHON": str(copy.root / ".venv" / "bin" / "python")}
+    extension, _ = copy.run(*args, env={**env, "PYO3_BUILD_EXTENSION_MODULE": "1"})
     tests, _ = copy.run("cargo", "test", "--quiet", "--no-run", "--manifest-path", "crates/Cargo.toml", env=env)
     return extension + tests
 

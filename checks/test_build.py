@@ -1,0 +1,99 @@
+"""When `make test` recompiles the extension: whenever its sources changed or it is gone, and never else.
+
+In a scratch copy set up with its own `make build`. make's question mode
+(`make --question`) says whether the extension is up to date without building;
+one real rebuild per kind of change proves the answer.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_working_tree, git, run
+
+STAMP = ".venv/.extension-built"
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="the dev loop is checked on Linux and macOS")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("build")
+    copy_working_tree(repo)
+    git(repo, "init", "--quiet")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--no-verify", "--message", "chore: start from the template")
+    run("make", "build", cwd=repo)
+    return repo
+
+
+def up_to_date(project: Path) -> bool:
+    return run("make", "--question", STAMP, cwd=project, check=False).returncode == 0
+
+
+@pytest.fixture
+def built(project: Path) -> Iterator[Path]:
+    """The copy with its extension up to date, and so again after the test."""
+    if not up_to_date(project):
+        run("make", "build", cwd=project)
+    assert up_to_date(project)
+    yield project
+    run("make", "build", cwd=project)
+
+
+def extension(project: Path) -> Path:
+    (path,) = (project / "src").glob("*/_accelerate.*")
+    return path
+
+
+def test_nothing_changed_nothing_to_do(built: Path) -> None:
+    before = extension(built).stat().st_mtime_ns, (built / STAMP).stat().st_mtime_ns
+    output = run("make", "test", cwd=built).stdout
+    assert "Compiling the Rust extension" not in output
+    assert (extension(built).stat().st_mtime_ns, (built / STAMP).stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["crates/src/lib.rs", "crates/src/basic_functions/basic_math.rs", "crates/Cargo.toml", "crates/Cargo.lock"],
+)
+def test_a_changed_rust_source_is_compiled_in_place(built: Path, source: str) -> None:
+    os.utime(built / source)  # as an editor's save does
+    assert not up_to_date(built)
+    output = run("make", "test", cwd=built).stdout
+    assert "Compiling the Rust extension" in output and "make test: all Python and Rust tests passed." in output
+    assert up_to_date(built)
+
+
+def test_a_new_rust_file_counts_too(built: Path) -> None:
+    new = built / "crates/src/basic_functions/extra.rs"
+    new.write_text("//! Not yet used.\n", encoding="utf-8")
+    try:
+        assert not up_to_date(built)
+    finally:
+        new.unlink()
+
+
+def test_a_changed_pyproject_reinstalls_then_compiles(built: Path) -> None:
+    os.utime(built / "pyproject.toml")
+    assert not up_to_date(built)
+    output = run("make", "build", cwd=built).stdout
+    assert "Installing the build and development dependencies" in output
+    assert "Compiling the Rust extension" in output
+    assert up_to_date(built)
+
+
+def test_a_deleted_extension_is_compiled_again(built: Path) -> None:
+    extension(built).unlink()
+    assert not up_to_date(built)
+    run("make", "build", cwd=built)
+    assert extension(built).is_file() and up_to_date(built)
+
+
+def test_a_lost_stamp_leads_to_a_rebuild(built: Path) -> None:
+    (built / STAMP).unlink()
+    assert not up_to_date(built)
+    run("make", "build", cwd=built)
+    assert up_to_date(built)
