@@ -34,6 +34,10 @@ PY := $(VENV_BIN)/python
 # PyO3 asks this interpreter for its configuration; pinning it keeps cargo
 # from rebuilding PyO3 whenever PATH points at another Python.
 export PYO3_PYTHON := $(abspath $(PY))
+# Python keeps its bytecode caches (__pycache__, which git ignores) for what
+# make runs, even where PYTHONDONTWRITEBYTECODE is set: else every `make test`
+# and rebuild would compile pytest and setuptools again, a second each time.
+export PYTHONDONTWRITEBYTECODE :=
 # uv installs the dependencies in a fraction of a second. The one on your PATH
 # if there is one; otherwise `make init` installs this version into .venv.
 UV_VERSION := 0.13.9
@@ -110,14 +114,15 @@ find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
 		fi; \
 	done; exit 1
 
-# uv on PATH makes the environment in a blink; without it, a venv with pip
-# installs uv first (a few seconds, once per .venv).
+# uv on PATH makes the environment in a blink (a venv of uv's has no pip: add
+# a tool to a group in pyproject.toml, or try one with `uv pip install`);
+# without uv, a venv with pip installs uv first (a few seconds, once per .venv).
 $(PY):
 	@$(MAKE) -s check-prerequisites
 	@python=$$($(MAKE) -s find-python); \
 	if command -v uv >/dev/null 2>&1; then \
 		echo "Creating $(VENV) with Python $(PYTHON_VERSION) (uv $$(uv --version | cut -d' ' -f2))..."; \
-		uv venv --quiet --seed --python "$$python" $(VENV); \
+		uv venv --quiet --python "$$python" $(VENV); \
 	else \
 		echo "Creating $(VENV) with Python $(PYTHON_VERSION), and installing uv $(UV_VERSION) into it (with uv on your PATH this step takes a blink)..."; \
 		"$$python" -m venv $(VENV); \
@@ -126,28 +131,37 @@ $(PY):
 
 # The build requirements and the `dev` dependency group (pyproject.toml) go
 # into .venv, so neither the builds nor the tests pay for build isolation.
+# uv takes them from its cache when that holds them all, without waiting on the
+# index, else from the index.
 $(INSTALLED): pyproject.toml | $(PY)
 	@[ -x "$(UV)" ] || $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	@echo "Installing the build and development dependencies into $(VENV)..."
-	@$(UV) pip install --quiet --python $(PY) --group dev \
-		$$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
+	@set -- --python $(PY) --group dev \
+		$$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'); \
+	$(UV) pip install --quiet --offline "$$@" 2>/dev/null || $(UV) pip install --quiet "$$@"
 	@touch $@
 
 # The extension is rebuilt when a Rust source changes, or when it was deleted.
-# After a new .venv or a change to pyproject.toml, an editable install (the
-# package's metadata, with the extension built in place); after a change to
-# Rust only, setuptools-rust's build_rust recompiles in place, skipping the
-# metadata, wheel and install steps (`make bench-build` times both).
+# After a new .venv or a change to pyproject.toml, an editable install: the
+# package's metadata, with the extension built in place. It asks the build
+# backend (setuptools) for the editable wheel once; `pip install -e .` and
+# `uv pip install -e .`, which do the same, ask it twice (metadata, then the
+# wheel), a second more. After a change to Rust only, setuptools-rust's
+# build_rust recompiles in place, skipping metadata, wheel and install
+# (`make bench-build` times both).
+EDITABLE := $(VENV)/editable
 $(BUILT): $(RUST_SOURCES) $(INSTALLED) $(if $(EXTENSION),,FORCE)
-	@if [ ! -f $@ ] || [ $(INSTALLED) -nt $@ ]; then \
-		set -- "$(UV)" pip install --python $(PY) --no-build-isolation --no-deps -v -e .; \
+	@rm -rf $(EDITABLE); \
+	if [ ! -f $@ ] || [ $(INSTALLED) -nt $@ ]; then \
+		set -- $(PY) -c 'import sys, setuptools.build_meta as b; b.build_editable(sys.argv[1])' $(EDITABLE); \
 	else \
 		set -- $(PY) -c "from setuptools import setup; setup()" build_rust --inplace; \
 	fi; \
 	echo "Compiling the Rust extension (the first build takes a minute or two)..."; \
-	if ! "$$@" 2>&1 | tee $(BUILD_LOG) | awk '{ sub(/^DEBUG /, "") } /^ *(Compiling|Finished) / { print; fflush() }'; then \
+	if ! "$$@" 2>&1 | tee $(BUILD_LOG) | awk '/^ *(Compiling|Finished) / { print; fflush() }'; then \
 		tail -n 40 $(BUILD_LOG); echo "Build failed (full log: $(BUILD_LOG)). Fix the error above, then run 'make build'."; exit 1; \
-	fi
+	fi; \
+	[ ! -d $(EDITABLE) ] || $(UV) pip install --quiet --python $(PY) --no-deps --reinstall $(EDITABLE)/*.whl
 	@touch $@
 	@echo "Extension built: $$(ls src/$(PACKAGE)/_accelerate.*.so src/$(PACKAGE)/_accelerate.*.pyd 2>/dev/null)"
 
@@ -290,15 +304,15 @@ stubtest: $(BUILT) ## Check that the .pyi stubs match the compiled extension (a 
 
 # Benchmarks (benchmarks/). The runtime ones time the release wheel (optimised,
 # abi3: what users install), unpacked into $(BENCH_DIR), not the debug build.
-# `make bench PY_LIMITED_API=cp39` builds for another abi3 floor, to compare.
+# `make bench PY_LIMITED_API=cp310` builds for another abi3 floor, to compare.
 BENCH_DIR := build/bench
 .PHONY: bench
 bench: $(BUILT) ## Time each Rust function against pure Python and a builtin (pytest-benchmark)
 	@rm -rf $(BENCH_DIR)
 	@echo "Building the release wheel$(if $(PY_LIMITED_API), for $(PY_LIMITED_API)) (optimised: takes a while)..."
-	@$(PY) -m pip wheel --quiet --no-build-isolation --no-deps --wheel-dir $(BENCH_DIR) \
-		$(if $(PY_LIMITED_API),--config-settings=--build-option=--py-limited-api=$(PY_LIMITED_API)) .
-	@$(PY) -m pip install --quiet --no-deps --target $(BENCH_DIR)/site $(BENCH_DIR)/*.whl
+	@$(UV) build --quiet --python $(PY) --wheel --no-build-isolation --out-dir $(BENCH_DIR) \
+		$(if $(PY_LIMITED_API),--config-setting=--build-option=--py-limited-api=$(PY_LIMITED_API)) .
+	@$(UV) pip install --quiet --python $(PY) --no-deps --target $(BENCH_DIR)/site $(BENCH_DIR)/*.whl
 	@PYTHONPATH=$(BENCH_DIR)/site $(PY) -m pytest -p benchmark benchmarks/bench_runtime.py \
 		--benchmark-columns=min,median,rounds $(PYTEST_ARGS)
 
