@@ -109,17 +109,16 @@ check-prerequisites: # (internal) say exactly what is missing and how to get it
 .PHONY: find-python
 find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
 	@for candidate in "python$(PYTHON_VERSION)" "py -$(PYTHON_VERSION)" python3 python; do \
-		if $$candidate -c 'import sys; sys.exit(f"{sys.version_info[0]}.{sys.version_info[1]}" != "$(PYTHON_VERSION)")' 2>/dev/null; then \
-			$$candidate -c 'import sys; print(sys.executable)'; exit 0; \
-		fi; \
+		$$candidate -c 'import sys; ok = "%d.%d" % sys.version_info[:2] == "$(PYTHON_VERSION)"; print(sys.executable) if ok else sys.exit(1)' \
+			2>/dev/null && exit 0; \
 	done; exit 1
 
 # uv on PATH makes the environment in a blink (a venv of uv's has no pip: add
 # a tool to a group in pyproject.toml, or try one with `uv pip install`);
 # without uv, a venv with pip installs uv first (a few seconds, once per .venv).
 $(PY):
-	@$(MAKE) -s check-prerequisites
-	@python=$$($(MAKE) -s find-python); \
+	@python=$$($(MAKE) -s find-python) && command -v cargo >/dev/null 2>&1 && command -v npx >/dev/null 2>&1 \
+		|| { $(MAKE) -s check-prerequisites; exit 1; }; \
 	if command -v uv >/dev/null 2>&1; then \
 		echo "Creating $(VENV) with Python $(PYTHON_VERSION) (uv $$(uv --version | cut -d' ' -f2))..."; \
 		uv venv --quiet --python "$$python" $(VENV); \

@@ -12,7 +12,7 @@ times, in each copy, the steps in the order a user meets them:
    build of the same edit (the extension and the test binary, timed alone);
 4. the README's "Add a Rust function" steps, by the letter (its Rust code is
    read from README.md), then `make test`, against cargo's own build of it;
-5. `make init`'s set-up (new .venv, dependencies, first build, git hooks; not
+5. `make init`'s set-up (new .venv, dependencies, first build; not the hooks nor
    the tests) with the crates compiled, outside cargo: with uv on PATH and
    without it;
 6. `make init` in all, with .venv deleted and crates/target kept (warm).
@@ -199,6 +199,9 @@ def measure(copy: Copy, label: str) -> tuple[list[tuple[str, str]], list[tuple[s
     add_a_function(copy)
     total, output = copy.run("make", "test")
     assert "multiply" in (copy.root / "tests/test_basic_functions.py").read_text(encoding="utf-8")
+    before = copy.mtimes()
+    again, output = copy.run("make", "test")  # and the next one, with nothing changed
+    recompiled = copy.mtimes() != before or "Compiling" in output
     copy.run(*GIT, "stash", "--quiet")
     copy.run("make", "build")
     copy.run(*GIT, "stash", "pop", "--quiet")
@@ -211,7 +214,13 @@ def measure(copy: Copy, label: str) -> tuple[list[tuple[str, str]], list[tuple[s
             f"{total:6.2f} s  (cargo alone {cargo:.2f} s: {total - cargo:+.2f} s)",
         )
     )
+    rows.append(
+        ("  then make test again", f"{again:6.2f} s  ({'recompiled!' if recompiled else 'nothing recompiled'})")
+    )
     checks.append((f"add a function, make test: <= cargo + {EDIT_LIMIT:.0f} s", total - cargo <= EDIT_LIMIT))
+    checks.append(
+        (f"the next make test: <= {TEST_LIMIT:.0f} s, no recompilation", again <= TEST_LIMIT and not recompiled)
+    )
 
     users_uv = shutil.which("uv", path=copy.env["PATH"])
     for uv_on_path in (True, False):
@@ -224,19 +233,23 @@ def measure(copy: Copy, label: str) -> tuple[list[tuple[str, str]], list[tuple[s
         if uv_on_path and not users_uv and not tools.exists():
             tools.mkdir()
             shutil.copy2(copy.root / ".venv" / "bin" / "uv", tools / "uv")  # the one make init installed
-        shutil.rmtree(copy.root / ".venv")
         path = [str(tools)] if uv_on_path and not users_uv else []
         env = {**copy.env, "PATH": os.pathsep.join([*path, copy.env["PATH"]])}
-        total, lines = Copy(copy.root, env).timed_lines("make", "init")
-        # The set-up ends where `make test` starts: once the git hooks are installed.
-        setup = max(at for at, line in lines if line.startswith("pre-commit installed at"))
-        cargo = cargo_seconds("".join(line for at, line in lines if at <= setup))
-        rows.append(
-            (f"make init's set-up, {uv}", f"{setup:6.2f} s  (cargo {cargo:.2f} s: {setup - cargo:.2f} s outside)")
-        )
+        runs = []
+        for _ in range(REPEAT):
+            shutil.rmtree(copy.root / ".venv")
+            total, lines = Copy(copy.root, env).timed_lines("make", "init")
+            # The set-up: new .venv, dependencies, first build; then the git hooks, then the tests.
+            setup = next(at for at, line in lines if line.startswith("Extension built:"))
+            hooks = max(at for at, line in lines if line.startswith("pre-commit installed at")) - setup
+            cargo = cargo_seconds("".join(line for at, line in lines if at <= setup))
+            runs.append((setup - cargo, setup, cargo, hooks, total))
+        outside, setup, cargo, hooks, total = sorted(runs)[REPEAT // 2]
+        rows.append((f"make init's set-up, {uv}", f"{setup:6.2f} s  (cargo {cargo:.2f} s: {outside:.2f} s outside)"))
+        rows.append(("  then installing the git hooks", f"{hooks:6.2f} s"))
         rows.append((f"make init in all, warm (.venv deleted), {uv}", f"{total:6.1f} s"))
         if uv_on_path:
-            checks.append((f"make init's set-up: <= {SETUP_LIMIT:.0f} s outside cargo", setup - cargo <= SETUP_LIMIT))
+            checks.append((f"make init's set-up: <= {SETUP_LIMIT:.0f} s outside cargo", outside <= SETUP_LIMIT))
     return rows, checks
 
 
