@@ -54,7 +54,8 @@ BUILD_LOG := $(VENV)/build.log
 .PHONY: help
 help: ## List the targets (this text)
 	@echo "Usage: make <target>"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@if [ -t 1 ]; then on='\033[36m' off='\033[0m'; else on= off=; fi; \
+	awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %s%-16s%s %s\n", on, $$1, off, $$2}' $(MAKEFILE_LIST)
 
 # A variable's value if it was given on make's command line (`make release
 # VERSION=1.2.3`), unexpanded, so that quotes, `$`, backslashes and newlines
@@ -83,6 +84,8 @@ init: ## Set up everything: .venv, the compiled extension, git hooks; then run t
 	@$(MAKE) $(BUILT)
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
 		$(VENV_BIN)/pre-commit install; \
+		echo "Installing the git hooks' tools (ruff, mypy, prettier, actionlint...: a minute or two the first time)..."; \
+		$(VENV_BIN)/pre-commit install-hooks; \
 	else \
 		echo "Not a git repository: git hooks not installed (run 'git init' then 'make init' again)."; \
 	fi
@@ -156,7 +159,7 @@ $(BUILT): $(RUST_SOURCES) $(INSTALLED) $(if $(EXTENSION),,FORCE)
 	else \
 		set -- $(PY) -c "from setuptools import setup; setup()" build_rust --inplace; \
 	fi; \
-	echo "Compiling the Rust extension (the first build takes a minute or two)..."; \
+	echo "Compiling the Rust extension$$([ -f $(BUILD_LOG) ] || echo ' (the first build takes a minute or two)')..."; \
 	if ! "$$@" 2>&1 | tee $(BUILD_LOG) | awk '/^ *(Compiling|Finished) / { print; fflush() }'; then \
 		tail -n 40 $(BUILD_LOG); echo "Build failed (full log: $(BUILD_LOG)). Fix the error above, then run 'make build'."; exit 1; \
 	fi; \
@@ -290,6 +293,7 @@ lint: $(BUILT) ## Run every git hook on every file: formatters, linters, types, 
 .PHONY: clippy
 clippy: | $(PY) ## Lint the Rust code with clippy, warnings as errors
 	@cargo clippy --quiet --manifest-path crates/Cargo.toml --all-targets --locked -- -D warnings
+	@echo "make clippy: no warning."
 
 .PHONY: typecheck
 typecheck: $(INSTALLED) ## Type-check the package, the stubs and the tests (mypy, strict; a git hook runs it)
@@ -321,7 +325,8 @@ bench-build: | $(PY) ## Time the dev loop (make init, make test, an edit) as you
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps .venv; 'make distclean' removes it too)
-	@rm -rf build dist crates/target src/*.egg-info .pytest_cache .mypy_cache docs/_build
+	@rm -rf build dist crates/target src/*.egg-info .pytest_cache .mypy_cache .ruff_cache docs/_build
+	@find src tests checks docs benchmarks -name __pycache__ -prune -exec rm -rf {} +
 	@find src -name '_accelerate.*.so' -o -name '_accelerate.*.pyd' | xargs rm -f
 	@rm -f $(BUILT)
 	@echo "Cleaned build outputs. 'make build' or 'make test' recompiles."

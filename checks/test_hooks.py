@@ -284,6 +284,17 @@ def test_rust_clippy_warning_is_rejected(scratch: Path) -> None:
     assert head(scratch) == before
 
 
+def test_conflict_markers_stop_the_commit_before_any_formatter(scratch: Path) -> None:
+    # Left by `make update-template`, which leaves no merge state that would mark them.
+    markers = "\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> 3f2a9c1 (the template)\n"
+    before = head(scratch)
+    result = commit(scratch, "docs: a conflicted file", {"README.md": markers})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Merge conflict string" in output, output
+    assert "prettier" not in output, "a formatter ran on the conflicted file"
+    assert head(scratch) == before
+
+
 def test_stub_that_does_not_match_the_extension_is_rejected(scratch: Path) -> None:
     stub = next((scratch / "src").glob("*/_accelerate/basic_functions.pyi")).relative_to(scratch).as_posix()
     before = head(scratch)

@@ -339,6 +339,16 @@ def test_nothing_to_release_without_a_commit_since_the_last_tag(project: Project
     refused(project, "YES=1", says="HEAD is already tagged v0.1.0: there is no commit since to release. Commit first")
 
 
+def test_the_template_as_origin_is_refused(project: Project) -> None:
+    # A project made with `make instantiate` in a clone of the template, its origin left as it was.
+    url = git(project.work, "remote", "get-url", "origin")  # as git names it (here: rewritten to the bare one)
+    record = project.work / ".github" / "template-origin.toml"
+    record.write_text(f'[template]\nurl = "{url}"\ncommit = ""\n', encoding="utf-8")
+    git(project.work, "add", "--all")
+    commit(project, "chore: the record")
+    refused(project, "YES=1", says=f"origin is the template this project was made from ({url})")
+
+
 def test_no_origin_is_refused(project: Project) -> None:
     commit(project, "feat: a feature")
     git(project.work, "remote", "remove", "origin")
@@ -347,8 +357,13 @@ def test_no_origin_is_refused(project: Project) -> None:
 
 def test_without_a_terminal_yes_is_required(project: Project) -> None:
     commit(project, "feat: a feature")
-    # Only values on make's command line count, not the shell's (nor a VERSION it may hold).
-    refused(project, says="no terminal to ask for confirmation on: pass YES=1", YES="1", VERSION="x")
+    # It shows what it would release, then stops. Only values on make's command line
+    # count, not the shell's (nor a VERSION it may hold).
+    before = snapshot(project)
+    result = make_release(project, YES="1", VERSION="x")
+    assert result.returncode != 0 and "Next release: v0.1.0, the first release" in result.stdout, result.stdout
+    assert "no terminal to ask for confirmation on: nothing was tagged or pushed. Pass YES=1" in result.stderr
+    assert snapshot(project) == before
 
 
 def on_terminal(project: Project, answer: str) -> subprocess.CompletedProcess[str]:

@@ -12,12 +12,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from conftest import ROOT, copy_working_tree, git, run
+from conftest import ROOT, run
 
 REPO_REVIEW = Path(sys.executable).with_name("repo-review.exe" if os.name == "nt" else "repo-review")
-PROGRAM = ".github/template/instantiate.py"
 
 
 def review(root: Path) -> dict[str, dict[str, Any]]:
@@ -45,14 +42,3 @@ def test_each_waiver_gives_its_reason_and_waives_a_real_check() -> None:
         assert code in checks, f"{code} is no check of sp-repo-review"
         assert len(reason.split()) >= 4, f"{code}: say why it is waived"
         assert checks[code]["result"] is None and reason in checks[code]["skip_reason"], checks[code]
-
-
-@pytest.mark.skipif(not (ROOT / PROGRAM).is_file(), reason="a project made from the template: nothing to instantiate")
-def test_a_new_project_passes_the_checklist(tmp_path: Path) -> None:
-    copy_working_tree(tmp_path)
-    git(tmp_path, "init", "--quiet")
-    git(tmp_path, "add", "--all")
-    git(tmp_path, "commit", "--quiet", "--no-verify", "--message", "Initial commit")
-    run(sys.executable, PROGRAM, "--name=speedy-stats", "--owner=zoe", "--author=Zoë", cwd=tmp_path)
-    checks = review(tmp_path)
-    assert not failures(checks), failures(checks)

@@ -22,6 +22,7 @@ import pytest
 import yaml  # PyYAML, which pre-commit depends on
 
 from conftest import ROOT, clean_env, copy_working_tree, require_python
+from test_repo_review import failures, review
 
 PROGRAM = ".github/template/instantiate.py"
 FLAG = ".github/template_flag.yml"
@@ -254,6 +255,17 @@ def test_missing_owner_keeps_the_placeholder_and_says_so(copy: Path, git_env) ->
     assert "https://github.com/your-name/lonely/" in (copy / "README.md").read_text(encoding="utf-8")
 
 
+def test_a_clone_of_the_template_is_told_to_start_a_history_of_its_own(copy: Path, git_env) -> None:
+    # A clone has the template's commits, which the release notes would list, and the template as origin.
+    git(copy, "remote", "add", "origin", "https://github.com/acme/the-template.git", env=git_env)
+    git(copy, "commit", "--quiet", "--allow-empty", "--message", "feat: a later template commit", env=git_env)
+    result = instantiate(copy, git_env, name="speedy", owner="zoe")
+    assert result.returncode == 0, result.stderr
+    assert "this clone holds the template's history, and its origin is the template" in result.stdout
+    assert "rm -rf .git && git init && git add --all && git commit -m 'chore: instantiate speedy" in result.stdout
+    assert "git remote add origin" in result.stdout
+
+
 def test_floor_python_runs_it(copy: Path, git_env) -> None:
     """The oldest Python the project supports is enough: the program runs before anything is installed."""
     floor = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
@@ -277,6 +289,7 @@ def test_downloaded_copy_without_git(copy: Path, git_env) -> None:
     ignored.write_text("project_name", encoding="utf-8")
     result = instantiate(copy, git_env, name="unzipped", owner="o")
     assert result.returncode == 0, result.stderr
+    assert "Next: git init && git add --all && git commit -m 'chore: instantiate unzipped" in result.stdout
     assert ignored.read_text(encoding="utf-8") == "project_name"  # ignored: left alone
     git(copy, "init", "--quiet", env=git_env)
     check_instantiated(copy, git_env, ("unzipped", "", "", "", "o"), ("unzipped", "unzipped"))
@@ -693,6 +706,15 @@ def test_workflow_input_gives_the_import_name(copy: Path, git_env, github_contex
     assert "::error title=Instantiation refused::" in str(failure.value)
     run_job("instantiate", copy, git_env, context, tmp_path)
     assert (copy / "src/three_d_tools/__init__.py").is_file()
+
+
+# --- the community's checklist ------------------------------------------------------------
+
+
+def test_a_new_project_passes_the_checklist(copy: Path, git_env) -> None:
+    assert instantiate(copy, git_env, name="speedy-stats", owner="zoe", author="Zoë").returncode == 0
+    checks = review(copy)
+    assert not failures(checks), failures(checks)
 
 
 # --- end to end -----------------------------------------------------------------------

@@ -158,8 +158,11 @@ def test_user_changes_are_kept_merged_or_marked_as_conflicts(template: Path, pro
     result = update(project, check=False)
     assert result.returncode != 0, result.stdout + result.stderr  # make's own status: 2
     assert "1 conflicted" in result.stdout and "\n  Makefile\n" in result.stdout, result.stdout
+    assert "make itself stops at its markers" in result.stdout
     makefile = (project / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"<<<<<<< .*\n.*--jobs=2\n=======\n.*--no-builtin-rules\n>>>>>>> ", makefile), makefile
+    assert re.search(
+        r"<<<<<<< .*\n.*--jobs=2\n=======\n.*--no-builtin-rules\n>>>>>>> .*\(the template at main ", makefile
+    )
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "The user's line." in readme and "The template's new line." in readme
     assert "MIT License (the user's)" in (project / "LICENSE").read_text(encoding="utf-8")
@@ -228,12 +231,15 @@ def test_one_step_over_two_template_commits_equals_two_steps(template: Path, pro
     assert files(project) == files(stepwise)
 
 
-def test_dry_run_changes_nothing(template: Path, project: Path) -> None:
+def test_dry_run_changes_nothing_and_tells_the_conflicts(template: Path, project: Path) -> None:
     change_the_template(template)
+    edit(project, "Makefile", "MAKEFLAGS += --no-print-directory", "MAKEFLAGS += --no-print-directory --jobs=2")
+    commit_all(project, "chore: the user's Makefile")
     before = state(project)
     result = update(project, "DRY_RUN=1")
     assert "Files that would be updated: 3 changed, 1 added, 1 removed, 1 renamed." in result.stdout
     assert "  added    docs-new.md" in result.stdout and "Dry run: nothing changed." in result.stdout
+    assert "  would conflict: Makefile" in result.stdout, result.stdout
     assert state(project) == before
 
 

@@ -66,12 +66,16 @@ esac
 if [ -n "$pre" ] && [[ $version =~ [a-z] ]]; then
   fail "VERSION=$version is a pre-release already: drop PRE=$pre, or give VERSION=X.Y.Z with it"
 fi
-if [ "$yes" != 1 ] && ! [ -t 0 ]; then
-  fail "no terminal to ask for confirmation on: pass YES=1 to release without asking"
-fi
 
 git remote get-url origin >/dev/null 2>&1 \
   || fail "no remote 'origin': add the GitHub repository that releases (git remote add origin <url>)"
+# A project instantiated in a clone of the template may still have the template as origin.
+record=.github/template-origin.toml
+template=$( [ -f "$record" ] && sed -n 's/^url = "\(.*\)"$/\1/p' "$record" | head -n 1 || true)
+if [ -n "$template" ] && [ "$(git remote get-url origin)" = "$template" ]; then
+  fail "origin is the template this project was made from ($template), not the project's repository:" \
+    "point it at yours (git remote set-url origin <your repository's URL>)"
+fi
 [ -z "$(git status --porcelain)" ] \
   || fail "there are uncommitted changes (git status): commit or stash them, then run make release again"
 branch=$(git symbolic-ref --quiet --short HEAD) || fail "HEAD is detached: switch to the default branch first"
@@ -81,7 +85,9 @@ head=$(git rev-parse HEAD)
 # and this way nothing changes here before the tag.
 remote=$(git ls-remote --symref origin) || fail "cannot read origin (see above): check its URL and your access"
 default=$(awk '$1 == "ref:" && $3 == "HEAD" { sub("^refs/heads/", "", $2); print $2 }' <<<"$remote")
-[ -n "$default" ] || fail "origin has no default branch: push one first (git push -u origin $branch)"
+[ -n "$default" ] || fail "origin names no default branch it has: push $branch first (git push -u origin $branch)," \
+  "and make it origin's default branch (on GitHub: Settings > General > Default branch; a new bare" \
+  "repository's HEAD names master: git --git-dir=<it> symbolic-ref HEAD refs/heads/$branch)"
 [ "$branch" = "$default" ] \
   || fail "on branch '$branch': releases are made from origin's default branch (git switch $default)"
 upstream=$(awk -v ref="refs/heads/$default" 'NF == 2 && $2 == ref { print $1 }' <<<"$remote")
@@ -179,6 +185,9 @@ echo "Its release notes, which the tag's message holds and the GitHub Release wi
 echo "----------------------------------------------------------------------"
 echo "$text"
 echo "----------------------------------------------------------------------"
+if [ "$yes" != 1 ] && ! [ -t 0 ]; then
+  fail "no terminal to ask for confirmation on: nothing was tagged or pushed. Pass YES=1 to release as shown"
+fi
 if [ "$yes" != 1 ]; then
   read -r -p "Tag $(git rev-parse --short HEAD) ($branch) as $tag and push the tag to origin? [y/N] " answer || answer=
   case $answer in

@@ -174,12 +174,13 @@ def render(work: Path, commit: str, into: Path, answers: dict[str, str], url: st
 # --- the merge -----------------------------------------------------------------------
 
 
-def merge(work: Path, base_tree: str, target_tree: str) -> tuple[str, dict[str, list[str]]]:
+def merge(work: Path, base_tree: str, target_tree: str, label: str) -> tuple[str, dict[str, list[str]]]:
     """Apply base -> target to the project's HEAD in the scratch clone, as a cherry-pick: a
-    three-way merge with base as the merge base. Return the patch and what it does."""
+    three-way merge with base as the merge base. Return the patch and what it does. `label`
+    names the target in the conflict markers (>>>>>>> ... (the template at <label>))."""
     identity = ["-c", "user.name=update-template", "-c", "user.email=update-template@localhost"]
     base = git(*identity, "commit-tree", base_tree, "-m", "the template at the project's commit", cwd=work)
-    target = git(*identity, "commit-tree", target_tree, "-p", base, "-m", "the template at REF", cwd=work)
+    target = git(*identity, "commit-tree", target_tree, "-p", base, "-m", f"the template at {label}", cwd=work)
     git("checkout", "--quiet", "--detach", "HEAD", cwd=work)
     git(*identity, "cherry-pick", "--no-commit", target, cwd=work, check=False)  # fails on conflicts
     report: dict[str, list[str]] = {"conflicts": [], "kept deleted": [], "kept changed": []}
@@ -228,9 +229,11 @@ def update(root: Path, ref: str, template: str, dry_run: bool) -> int:
         answers = record["answers"]
         base_tree = render(work, base, Path(scratch) / "base", answers, recorded_url, recorded)
         target_tree = render(work, target, Path(scratch) / "target", answers, recorded_url, target)
-        patch, report = merge(work, base_tree, target_tree)
+        patch, report = merge(work, base_tree, target_tree, f"{name} {target[:12]}")
         summarise(report, dry_run)
         if dry_run:
+            for path in report["conflicts"]:
+                print(f"  would conflict: {path} (you and the template changed the same lines)")
             print("Dry run: nothing changed. Run it without DRY_RUN=1 to apply these changes.")
             return 0
         if patch.strip():
@@ -268,6 +271,8 @@ def next_steps(report: dict[str, list[str]], name: str, target: str) -> int:
             "In each, keep what you want between <<<<<<< (yours) and >>>>>>> (the template's) and delete the"
             f" markers; then review with `git diff` and commit: {commit}"
         )
+        if "Makefile" in report["conflicts"]:
+            print("Until the Makefile's conflict is resolved, make itself stops at its markers.")
         return 1
     print(f"Updated to the template's {name} ({target[:12]}). Review with `git diff`, then commit: {commit}")
     return 0

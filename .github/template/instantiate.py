@@ -603,6 +603,7 @@ class Origin:
     url: str  # the template's repository; empty if unknown
     commit: str  # the template commit instantiated; empty if unknown
     dirty: bool  # the tree held changes that the commit does not
+    clone: str  # "template": a clone of the template, its history and origin; "none": no git; else ""
 
 
 def origin_from(args: argparse.Namespace, view: GitView) -> Origin:
@@ -618,7 +619,11 @@ def origin_from(args: argparse.Namespace, view: GitView) -> Origin:
         dirty = bool(commit) and bool(git("status", "--porcelain").stdout.strip())
     if commit and not re.fullmatch(r"[0-9a-f]{40}", commit):
         raise Refused(f"the template commit {commit!r} is not a full commit hash (40 hexadecimal digits).")
-    return Origin(url, commit, dirty)
+    # A clone of the template holds its history (which the release notes would list) and
+    # has it as origin; a repository made with "Use this template" starts with one commit.
+    history = git("rev-list", "--count", "HEAD").stdout.strip() if own else ""
+    clone = "none" if not own else "template" if url and not args.template_url and int(history or 0) > 1 else ""
+    return Origin(url, commit, dirty, clone)
 
 
 def record_text(ident: Identity, origin: Origin) -> str:
@@ -728,8 +733,20 @@ def report(ident: Identity, origin: Origin, plan: Plan, dry_run: bool) -> None:
         with open(output, "a", encoding="utf-8") as file:
             file.write(f"distribution={ident.dist}\nimport-name={ident.package}\n")
     else:
-        commit = f"git add --all && git commit -m 'chore: instantiate {ident.dist} from the template'"
-        print(f'Next: review with "git status", commit with "{commit}", then run "make init".')
+        message = f"chore: instantiate {ident.dist} from the template"
+        if origin.clone == "template":
+            print(
+                "Next: this clone holds the template's history, and its origin is the template. Give the project"
+                ' a history of its own, as "Use this template" does, and your repository as its origin:\n'
+                f"  rm -rf .git && git init && git add --all && git commit -m '{message}'\n"
+                "  git remote add origin <your repository's URL>\n"
+                'then run "make init".'
+            )
+        elif origin.clone == "none":
+            print(f"Next: git init && git add --all && git commit -m '{message}', then run \"make init\".")
+        else:
+            commit = f"git add --all && git commit -m '{message}'"
+            print(f'Next: review with "git status", commit with "{commit}", then run "make init".')
         if (ROOT / ".venv").exists():
             print('.venv holds the build under the template\'s name: "make distclean init" rebuilds it.')
 
