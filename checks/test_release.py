@@ -308,6 +308,37 @@ def test_notes_without_a_tag_preview_the_next_release(history) -> None:
 
 
 @needs_bash
+@pytest.mark.parametrize(
+    ("origin", "links_to"),
+    [
+        ("git@github.com:acme/widget.git", REPO_URL),  # how most clone over SSH
+        ("ssh://git@github.com/acme/widget.git", REPO_URL),
+        ("https://gitlab.com/acme/widget.git", "https://gitlab.com/acme/widget"),
+        ("/srv/git/widget.git", None),  # a path has no web page: no links at all
+        ("file:///srv/git/widget.git", None),
+        (None, None),
+    ],
+)
+def test_notes_link_to_the_origin_s_web_page_or_to_nothing(
+    tmp_path: Path, origin: str | None, links_to: str | None
+) -> None:
+    git(tmp_path, "init", "--quiet")
+    if origin:
+        git(tmp_path, "remote", "add", "origin", origin)
+    commit(tmp_path, "feat: one")
+    git(tmp_path, "tag", "v0.1.0")
+    sha = commit(tmp_path, "fix: two")
+    text = notes(tmp_path, "--next", "v0.1.1").stdout
+    if links_to:
+        assert text.startswith(f"## [0.1.1]({links_to}/compare/v0.1.0...v0.1.1) ("), text
+        assert f"* two ([{sha[:7]}]({links_to}/commit/{sha}))\n" in text
+    else:
+        assert text.startswith("## 0.1.1 ("), text
+        assert f"* two {sha[:7]}\n" in text
+        assert "](" not in text, text
+
+
+@needs_bash
 def test_notes_of_the_tag_on_head_and_of_a_release_without_user_facing_changes(tmp_path: Path) -> None:
     # As in the release workflow: the checkout's HEAD is the tag, given by name.
     git(tmp_path, "init", "--quiet")

@@ -78,9 +78,17 @@ else
   context='"previousTag": null'
   range=''
 fi
-# The header links to the comparison with the previous tag, on the repository
-# of the remote `origin` (without one, the notes link nothing).
-if [ -n "$previous" ] && git remote get-url origin >/dev/null 2>&1; then
+# Each commit, and the header's comparison with the previous tag, link to the
+# repository of the remote `origin`. An origin on this machine (a path or a
+# file:// URL), or none, has no web page, so the notes link nothing. The URL is
+# read as configured, as the generator reads it (no insteadOf rewriting).
+case "$(git config --get remote.origin.url || true)" in
+  file://*) links=false ;;
+  *://* | *@*:*) links=true ;;
+  *) links=false ;;
+esac
+context="$context, \"linkReferences\": $links"
+if [ -n "$previous" ] && $links; then
   context="$context, \"linkCompare\": true"
 else
   context="$context, \"linkCompare\": false"
