@@ -189,10 +189,13 @@ test-rust: | $(BUILT) ## Run only the Rust unit tests (cargo test)
 	@LD_LIBRARY_PATH="$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
 		cargo test --quiet --manifest-path crates/Cargo.toml
 
+# PYTEST_ARGS narrows it: "-k docs", or files of checks/ (PYTEST_ARGS=checks/test_docs.py
+# runs that file alone).
+CHECKS_PASSED := the git hooks, the sdist and wheels, the release machinery and the workflows all work.
 .PHONY: check
 check: $(BUILT) ## Test the machinery (checks/): hooks, packaging, release, workflows, docs (PYTEST_ARGS=)
-	@$(PY) -m pytest checks $(PYTEST_ARGS)
-	@echo "make check: the git hooks, the sdist and wheels, the release machinery and the workflows all work."
+	@$(PY) -m pytest $(if $(filter checks/%,$(PYTEST_ARGS)),,checks) $(PYTEST_ARGS)
+	@echo "make check: $(if $(PYTEST_ARGS),the checks PYTEST_ARGS selected passed.,$(CHECKS_PASSED))"
 
 # What the release workflow (.github/workflows/release.yml) publishes, built
 # here. The version comes from the git tag on HEAD (v1.2.3 -> 1.2.3; between

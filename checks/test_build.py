@@ -97,3 +97,11 @@ def test_a_lost_stamp_leads_to_a_rebuild(built: Path) -> None:
     assert not up_to_date(built)
     run("make", "build", cwd=built)
     assert up_to_date(built)
+
+
+def test_make_check_runs_the_check_files_it_is_given_alone(built: Path) -> None:
+    # Collected only: running them would nest this whole tier in itself.
+    output = run("make", "check", "PYTEST_ARGS=checks/test_build.py --collect-only -q", cwd=built).stdout
+    collected = {line.split("::")[0] for line in output.splitlines() if "::" in line}
+    assert collected == {"checks/test_build.py"}, output
+    assert "make check: the checks PYTEST_ARGS selected passed." in output
