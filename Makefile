@@ -284,7 +284,7 @@ docs: $(BUILT) ## Build the documentation site into docs/_build/html (warnings a
 .PHONY: docs-serve
 docs-serve: $(BUILT) ## Preview the site at http://127.0.0.1:8000, rebuilt on each change (DOCS_PORT=...)
 	@echo "make docs-serve: serving the site at http://127.0.0.1:$(DOCS_PORT)/, rebuilt when docs/, README.md, src/ or crates/src/ change. Ctrl-C stops it."
-	@$(PY) -m sphinx_autobuild $(SPHINX_OPTS) --host 127.0.0.1 --port $(DOCS_PORT) \
+	@$(PY) -m sphinx_autobuild $(SPHINX_OPTS) --quiet --host 127.0.0.1 --port $(DOCS_PORT) \
 		--watch README.md --watch src --watch crates/src --re-ignore '\.(so|pyd)$$|__pycache__' \
 		--pre-build "$(MAKE) -s build" docs $(DOCS_BUILD)/html
 
