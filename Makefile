@@ -24,6 +24,11 @@ MAKEFLAGS += --no-print-directory
 # The import package in src/; the extension is $(PACKAGE)._accelerate.
 PACKAGE := project_name
 PYTHON_VERSION := $(strip $(shell cat .python-version))
+# The oldest Python the project supports (requires-python in pyproject.toml),
+# and a shell test that .python-version asks for that one or a newer one.
+MIN_PYTHON := $(shell sed -n 's/^requires-python = ">=\([0-9][0-9.]*\).*/\1/p' pyproject.toml)
+PYTHON_VERSION_OK = { [ -z "$(MIN_PYTHON)" ] || \
+	[ "$$(printf '%s\n' $(MIN_PYTHON) $(PYTHON_VERSION) | sort -t. -k1,1n -k2,2n | head -n 1)" = "$(MIN_PYTHON)" ]; }
 VENV := .venv
 ifeq ($(OS),Windows_NT)
 VENV_BIN := $(VENV)/Scripts
@@ -101,10 +106,14 @@ check-prerequisites: # (internal) say exactly what is missing and how to get it
 	if ! command -v npx >/dev/null 2>&1; then \
 		echo "Node.js not found - the commit-message hook and the release notes need it: install it from https://nodejs.org."; missing=1; \
 	fi; \
-	if [ ! -x "$(PY)" ] && ! $(MAKE) -s find-python >/dev/null 2>&1; then \
+	if ! $(PYTHON_VERSION_OK); then \
+		echo ".python-version asks for Python $(PYTHON_VERSION), older than this project supports"; \
+		echo "  (requires-python in pyproject.toml): put $(MIN_PYTHON) or newer in .python-version."; \
+		missing=1; \
+	elif [ ! -x "$(PY)" ] && ! $(MAKE) -s find-python >/dev/null 2>&1; then \
 		echo "Python $(PYTHON_VERSION) not found (.python-version asks for it)."; \
 		echo "  Install it with 'pyenv install $(PYTHON_VERSION)', 'uv python install $(PYTHON_VERSION)'"; \
-		echo "  or from https://www.python.org/downloads/ - or put another version (3.11 or newer) in .python-version."; \
+		echo "  or from https://www.python.org/downloads/ - or put another version ($(MIN_PYTHON) or newer) in .python-version."; \
 		missing=1; \
 	fi; \
 	exit $$missing
@@ -120,7 +129,7 @@ find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
 # a tool to a group in pyproject.toml, or try one with `uv pip install`);
 # without uv, a venv with pip installs uv first (a few seconds, once per .venv).
 $(PY):
-	@python=$$($(MAKE) -s find-python) && command -v cargo >/dev/null 2>&1 && command -v npx >/dev/null 2>&1 \
+	@$(PYTHON_VERSION_OK) && python=$$($(MAKE) -s find-python) && command -v cargo >/dev/null 2>&1 && command -v npx >/dev/null 2>&1 \
 		|| { $(MAKE) -s check-prerequisites; exit 1; }; \
 	if command -v uv >/dev/null 2>&1; then \
 		echo "Creating $(VENV) with Python $(PYTHON_VERSION) (uv $$(uv --version | cut -d' ' -f2))..."; \

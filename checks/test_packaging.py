@@ -48,6 +48,19 @@ def test_floor_python_is_consistent() -> None:
     )
 
 
+@pytest.mark.skipif(os.name == "nt", reason="make's shell recipes are checked on Linux and macOS")
+@pytest.mark.parametrize("target", ["init", "test"])
+def test_a_development_python_below_the_floor_is_refused_before_anything_is_made(tmp_path: Path, target: str) -> None:
+    copy_working_tree(tmp_path)
+    major, minor = map(int, FLOOR_VERSION.split("."))
+    (tmp_path / ".python-version").write_text(f"{major}.{minor - 1}\n", encoding="utf-8")
+    before = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
+    result = run("make", target, cwd=tmp_path, env=clean_env(), check=False)
+    assert result.returncode != 0
+    assert f"put {FLOOR_VERSION} or newer in .python-version" in result.stdout, result.stdout + result.stderr
+    assert sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*")) == before  # no .venv, nothing
+
+
 @pytest.fixture(scope="session")
 def tagged_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This working tree (uncommitted changes too) committed in a new repository, tagged RELEASE_TAG."""
