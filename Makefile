@@ -24,11 +24,8 @@ MAKEFLAGS += --no-print-directory
 # The import package in src/; the extension is $(PACKAGE)._accelerate.
 PACKAGE := project_name
 PYTHON_VERSION := $(strip $(shell cat .python-version))
-# The oldest Python the project supports (requires-python in pyproject.toml),
-# and a shell test that .python-version asks for that one or a newer one.
+# The oldest Python the project supports: requires-python in pyproject.toml.
 MIN_PYTHON := $(shell sed -n 's/^requires-python = ">=\([0-9][0-9.]*\).*/\1/p' pyproject.toml)
-PYTHON_VERSION_OK = { [ -z "$(MIN_PYTHON)" ] || \
-	[ "$$(printf '%s\n' $(MIN_PYTHON) $(PYTHON_VERSION) | sort -t. -k1,1n -k2,2n | head -n 1)" = "$(MIN_PYTHON)" ]; }
 VENV := .venv
 ifeq ($(OS),Windows_NT)
 VENV_BIN := $(VENV)/Scripts
@@ -97,26 +94,32 @@ init: ## Set up everything: .venv, the compiled extension, git hooks; then run t
 	@$(MAKE) test
 	@echo "make init: done. Activate the environment with 'source $(VENV_BIN)/activate'; run 'make test' after each change."
 
-.PHONY: check-prerequisites
-check-prerequisites: # (internal) say exactly what is missing and how to get it
-	@missing=0; \
+# What make init needs, in one place: says exactly what is missing and how to
+# get it, and fails; else, when .venv is not made yet, leaves the path of the
+# Python that .python-version asks for in $python (for the recipe of .venv).
+PREREQUISITES = missing=0; \
 	if ! command -v cargo >/dev/null 2>&1; then \
 		echo "Rust toolchain not found - install it from https://rustup.rs (then open a new shell)."; missing=1; \
 	fi; \
 	if ! command -v npx >/dev/null 2>&1; then \
 		echo "Node.js not found - the commit-message hook and the release notes need it: install it from https://nodejs.org."; missing=1; \
 	fi; \
-	if ! $(PYTHON_VERSION_OK); then \
+	if [ -n "$(MIN_PYTHON)" ] && \
+		[ "$$(printf '%s\n' $(MIN_PYTHON) $(PYTHON_VERSION) | sort -t. -k1,1n -k2,2n | head -n 1)" != "$(MIN_PYTHON)" ]; then \
 		echo ".python-version asks for Python $(PYTHON_VERSION), older than this project supports"; \
 		echo "  (requires-python in pyproject.toml): put $(MIN_PYTHON) or newer in .python-version."; \
 		missing=1; \
-	elif [ ! -x "$(PY)" ] && ! $(MAKE) -s find-python >/dev/null 2>&1; then \
+	elif [ ! -x "$(PY)" ] && ! python=$$($(MAKE) -s find-python 2>/dev/null); then \
 		echo "Python $(PYTHON_VERSION) not found (.python-version asks for it)."; \
 		echo "  Install it with 'pyenv install $(PYTHON_VERSION)', 'uv python install $(PYTHON_VERSION)'"; \
 		echo "  or from https://www.python.org/downloads/ - or put another version ($(MIN_PYTHON) or newer) in .python-version."; \
 		missing=1; \
 	fi; \
-	exit $$missing
+	[ $$missing = 0 ]
+
+.PHONY: check-prerequisites
+check-prerequisites: # (internal) say exactly what is missing and how to get it
+	@$(PREREQUISITES)
 
 .PHONY: find-python
 find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
@@ -129,8 +132,7 @@ find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
 # a tool to a group in pyproject.toml, or try one with `uv pip install`);
 # without uv, a venv with pip installs uv first (a few seconds, once per .venv).
 $(PY):
-	@$(PYTHON_VERSION_OK) && python=$$($(MAKE) -s find-python) && command -v cargo >/dev/null 2>&1 && command -v npx >/dev/null 2>&1 \
-		|| { $(MAKE) -s check-prerequisites; exit 1; }; \
+	@$(PREREQUISITES); \
 	if command -v uv >/dev/null 2>&1; then \
 		echo "Creating $(VENV) with Python $(PYTHON_VERSION) (uv $$(uv --version | cut -d' ' -f2))..."; \
 		uv venv --quiet --python "$$python" $(VENV); \

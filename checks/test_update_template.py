@@ -162,7 +162,7 @@ def test_user_changes_are_kept_merged_or_marked_as_conflicts(template: Path, pro
     makefile = (project / "Makefile").read_text(encoding="utf-8")
     assert re.search(
         r"<<<<<<< .*\n.*--jobs=2\n=======\n.*--no-builtin-rules\n>>>>>>> .*\(the template at main ", makefile
-    )
+    ), makefile
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "The user's line." in readme and "The template's new line." in readme
     assert "MIT License (the user's)" in (project / "LICENSE").read_text(encoding="utf-8")
