@@ -27,12 +27,16 @@ PYTHON_VERSION := $(strip $(shell cat .python-version))
 # The oldest Python the project supports: requires-python in pyproject.toml.
 MIN_PYTHON := $(shell sed -n 's/^requires-python = ">=\([0-9][0-9.]*\).*/\1/p' pyproject.toml)
 VENV := .venv
+# Windows (Git Bash with GNU make): a venv keeps its programs in Scripts/, and
+# make's own file checks need their .exe, which bash adds by itself.
 ifeq ($(OS),Windows_NT)
 VENV_BIN := $(VENV)/Scripts
+EXE := .exe
 else
 VENV_BIN := $(VENV)/bin
+EXE :=
 endif
-PY := $(VENV_BIN)/python
+PY := $(VENV_BIN)/python$(EXE)
 # PyO3 asks this interpreter for its configuration; pinning it keeps cargo
 # from rebuilding PyO3 whenever PATH points at another Python.
 export PYO3_PYTHON := $(abspath $(PY))
@@ -43,7 +47,7 @@ export PYTHONDONTWRITEBYTECODE :=
 # uv installs the dependencies in a fraction of a second. The one on your PATH
 # if there is one; otherwise `make init` installs this version into .venv.
 UV_VERSION := 0.13.9
-UV := $(or $(shell command -v uv 2>/dev/null),$(VENV_BIN)/uv)
+UV := $(or $(shell command -v uv 2>/dev/null),$(VENV_BIN)/uv$(EXE))
 
 RUST_SOURCES := crates/Cargo.toml crates/Cargo.lock $(shell find crates/src -name '*.rs')
 EXTENSION := $(wildcard src/$(PACKAGE)/_accelerate.*.so src/$(PACKAGE)/_accelerate.*.pyd)
@@ -122,11 +126,12 @@ check-prerequisites: # (internal) say exactly what is missing and how to get it
 	@$(PREREQUISITES)
 
 .PHONY: find-python
-find-python: # (internal) print the path of a working Python $(PYTHON_VERSION)
+find-python: # (internal) print the path of a Python $(PYTHON_VERSION): on PATH, the Windows launcher's, or one uv knows
 	@for candidate in "python$(PYTHON_VERSION)" "py -$(PYTHON_VERSION)" python3 python; do \
 		$$candidate -c 'import sys; ok = "%d.%d" % sys.version_info[:2] == "$(PYTHON_VERSION)"; print(sys.executable) if ok else sys.exit(1)' \
 			2>/dev/null && exit 0; \
-	done; exit 1
+	done; \
+	command -v uv >/dev/null 2>&1 && uv python find --system --no-project "$(PYTHON_VERSION)" 2>/dev/null
 
 # uv on PATH makes the environment in a blink (a venv of uv's has no pip: add
 # a tool to a group in pyproject.toml, or try one with `uv pip install`);
@@ -193,12 +198,19 @@ test: test-python test-rust ## Run your tests: pytest (tests/) and cargo test; r
 test-python: $(BUILT) ## Run only the pytest tests (args: make test-python PYTEST_ARGS="-k add")
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-# `cargo test` builds a binary that links libpython: tell the loader where the
-# venv's Python keeps it (macOS and Windows find it by themselves).
+# `cargo test` builds a binary that links libpython. Linux and macOS: tell the
+# loader where the venv's Python keeps it. Windows: pythonXY.dll is in the base
+# Python's folder, which must be on PATH (python.org's installer leaves it off).
+ifeq ($(OS),Windows_NT)
+LIBPYTHON_ENV = PATH="$$(cygpath -u "$$($(PY) -c 'import sys; print(sys.base_prefix)')"):$$PATH"
+else
+LIBPYTHON_ENV = libdir="$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"; \
+	LD_LIBRARY_PATH="$$libdir$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
+	DYLD_FALLBACK_LIBRARY_PATH="$$libdir$${DYLD_FALLBACK_LIBRARY_PATH:+:$$DYLD_FALLBACK_LIBRARY_PATH}"
+endif
 .PHONY: test-rust
 test-rust: | $(BUILT) ## Run only the Rust unit tests (cargo test)
-	@LD_LIBRARY_PATH="$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
-		cargo test --quiet --manifest-path crates/Cargo.toml
+	@$(LIBPYTHON_ENV) cargo test --quiet --manifest-path crates/Cargo.toml
 
 # PYTEST_ARGS narrows it: "-k docs", or files of checks/ (PYTEST_ARGS=checks/test_docs.py
 # runs that file alone).
@@ -207,6 +219,14 @@ CHECKS_PASSED := the git hooks, the sdist and wheels, the release machinery and 
 check: $(BUILT) ## Test the machinery (checks/): hooks, packaging, release, workflows, docs (PYTEST_ARGS=)
 	@$(PY) -m pytest $(if $(filter checks/%,$(PYTEST_ARGS)),,checks) $(PYTEST_ARGS)
 	@echo "make check: $(if $(PYTEST_ARGS),the checks PYTEST_ARGS selected passed.,$(CHECKS_PASSED))"
+
+# CI's test job as a GitHub runner has it: a fresh copy of the working tree,
+# only the Pythons the job installs on PATH (not your version manager's), the
+# job's own commands. A CI run that is red while `make check` is green here
+# shows up in it.
+.PHONY: emulate-ci
+emulate-ci: $(INSTALLED) ## Run CI's test job here as a Linux runner has it (only the job's Pythons on PATH)
+	@$(PY) checks/emulate_ci.py
 
 # What the release workflow (.github/workflows/release.yml) publishes, built
 # here. The version comes from the git tag on HEAD (v1.2.3 -> 1.2.3; between
@@ -278,14 +298,14 @@ update-template: ## Bring in the template's later changes: [REF=<branch|tag|comm
 # every warning is an error, all of them reported; -n: so is every reference
 # that leads nowhere. DOCS_BUILD=<dir> builds elsewhere (the tests do).
 DOCS_BUILD := docs/_build
-SPHINX_OPTS := -W --keep-going -n -d $(DOCS_BUILD)/doctrees
+SPHINX_OPTS := -W --keep-going -n -d "$(DOCS_BUILD)/doctrees"
 DOCS_PORT := 8000
 
 .PHONY: docs
 docs: $(BUILT) ## Build the documentation site into docs/_build/html (warnings are errors)
-	@$(PY) -m sphinx build $(SPHINX_OPTS) --quiet --builder html docs $(DOCS_BUILD)/html \
+	@$(PY) -m sphinx build $(SPHINX_OPTS) --quiet --builder html docs "$(DOCS_BUILD)/html" \
 		|| { echo "make docs: failed; each warning above is an error: fix them, then run 'make docs' again."; exit 1; }
-	@$(PY) docs/check_links.py $(DOCS_BUILD)/html \
+	@$(PY) docs/check_links.py "$(DOCS_BUILD)/html" \
 		|| { echo "make docs: the links above lead nowhere: fix them in docs/ or README.md."; exit 1; }
 	@echo "make docs: built $(DOCS_BUILD)/html. Open $(DOCS_BUILD)/html/index.html in a browser, or run 'make docs-serve'."
 
@@ -297,7 +317,7 @@ docs-serve: $(BUILT) ## Preview the site at http://127.0.0.1:8000, rebuilt on ea
 	@echo "make docs-serve: serving the site at http://127.0.0.1:$(DOCS_PORT)/, rebuilt when docs/, README.md, src/ or crates/src/ change. Ctrl-C stops it."
 	@$(PY) -m sphinx_autobuild $(SPHINX_OPTS) --quiet --host 127.0.0.1 --port $(DOCS_PORT) \
 		--watch README.md --watch src --watch crates/src --re-ignore '\.(so|pyd)$$|__pycache__' \
-		--pre-build "$(MAKE) -s build" docs $(DOCS_BUILD)/html
+		--pre-build "$(MAKE) -s build" docs "$(DOCS_BUILD)/html"
 
 .PHONY: lint
 lint: $(BUILT) ## Run every git hook on every file: formatters, linters, types, stubs, spelling (CI too)

@@ -8,14 +8,17 @@ changed while they ran, or if the next `make test` would recompile.
 
 import os
 import shutil
+import stat
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / ("Scripts" if os.name == "nt" else "bin")
+RUNNING_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"  # the Python running the checks: 3.13
 # Variables of the make, git hook, CI run or venv that runs the tests: a
 # scratch copy must not inherit them (MAKEFLAGS would pass our make's options
 # on, GIT_DIR would point git at this checkout, PYO3_PYTHON at our .venv...).
@@ -46,9 +49,13 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def run(*args: str | Path, check: bool = True, **kwargs) -> subprocess.CompletedProcess[str]:
+    """Run a program, found on the PATH of the environment it gets (Windows would look on ours)."""
     kwargs.setdefault("env", clean_env())
     kwargs.setdefault("timeout", 1800)
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
+    program = str(args[0])
+    if os.sep not in program and "/" not in program:
+        program = shutil.which(program, path=kwargs["env"].get("PATH")) or program
+    result = subprocess.run([program, *map(str, args[1:])], capture_output=True, text=True, **kwargs)
     if check:
         assert result.returncode == 0, f"{args} failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
     return result
@@ -61,7 +68,12 @@ def git(repo: Path, *args: str, check: bool = True, **kwargs) -> str:
 
 
 def copy_working_tree(dest: Path) -> None:
-    """Copy into dest the files of this checkout that git tracks or would track, as they are now."""
+    """Copy into dest the files of this checkout that git tracks or would track, as they are now.
+
+    The copy's .python-version names the Python running the checks, so that its
+    own `make` builds with the same Python: the one CI's job installs
+    (`make check PYTHON_VERSION=3.X`), which may not be the one the file names.
+    """
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -73,20 +85,40 @@ def copy_working_tree(dest: Path) -> None:
         if (ROOT / name).is_file():  # not a tracked file deleted from the working tree
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
+    version_file = dest / ".python-version"
+    if version_file.is_file() and version_file.read_text(encoding="utf-8").strip() != RUNNING_PYTHON:
+        version_file.write_text(f"{RUNNING_PYTHON}\n", encoding="utf-8")
+
+
+def rmtree(path: Path) -> None:
+    """shutil.rmtree, also of a .git folder on Windows, where git makes its object files read-only."""
+
+    def make_writable_and_retry(function: Callable[[str], object], name: str, _: object) -> None:
+        os.chmod(name, stat.S_IWRITE)
+        function(name)
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=make_writable_and_retry)
+    else:
+        shutil.rmtree(path, onerror=make_writable_and_retry)
 
 
 def find_python(version: str) -> str | None:
     """Return the path of a working CPython `version` (e.g. "3.11"), or None.
 
-    Looks on PATH (python3.11, py -3.11) and in pyenv's versions.
+    Looks where `make init` looks (python3.11 on PATH, the Windows launcher's
+    py -3.11, one that uv knows), and in pyenv's versions.
     """
     candidates: list[str | Path | None] = [shutil.which(f"python{version}")]
-    launcher = shutil.which("py")  # the Windows launcher: py -3.11
-    if launcher:
-        found = subprocess.run(
-            [launcher, f"-{version}", "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
-        )
-        candidates.append(found.stdout.strip() if found.returncode == 0 else None)
+    finders = (
+        ["py", f"-{version}", "-c", "import sys; print(sys.executable)"],  # the Windows launcher
+        ["uv", "python", "find", "--system", "--no-project", version],
+    )
+    for finder in finders:
+        program = shutil.which(finder[0], path=clean_env()["PATH"])
+        if program:
+            found = subprocess.run([program, *finder[1:]], capture_output=True, text=True)
+            candidates.append(found.stdout.strip() if found.returncode == 0 else None)
     pyenv_root = Path(
         subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
         if shutil.which("pyenv")

@@ -65,8 +65,9 @@ def signature(function: Any) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`make docs` in this checkout, built into an empty directory."""
     build = tmp_path_factory.mktemp("docs")
-    result = run("make", "docs", f"DOCS_BUILD={build}", cwd=ROOT)
-    assert f"make docs: built {build}/html. Open {build}/html/index.html" in result.stdout, result.stdout
+    # A POSIX form (C:/Users/... on Windows): make's recipes run in bash, where a backslash escapes.
+    result = run("make", "docs", f"DOCS_BUILD={build.as_posix()}", cwd=ROOT)
+    assert f"make docs: built {build.as_posix()}/html. Open {build.as_posix()}/html/index.html" in result.stdout
     return build / "html"
 
 
@@ -77,7 +78,7 @@ def test_make_docs_builds_against_the_extension_with_warnings_as_errors() -> Non
     # What make would run (the extension is up to date: `make check` built it), and its rules.
     output = run("make", "--dry-run", "--print-data-base", "docs", cwd=ROOT).stdout
     assert re.search(r"(?m)^docs: \.venv/\.extension-built$", output), "a change to Rust must be compiled first"
-    assert re.search(r"(?m)^\S+ -m sphinx build -W --keep-going -n .* docs docs/_build/html\b", output), output[:2000]
+    assert re.search(r'(?m)^\S+ -m sphinx build -W --keep-going -n .* docs "docs/_build/html"', output), output[:2000]
 
 
 def test_the_build_writes_nothing_into_docs(site: Path) -> None:
@@ -199,7 +200,7 @@ def test_make_docs_serve_previews_the_site(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        ["make", "docs-serve", f"DOCS_PORT={port}", f"DOCS_BUILD={tmp_path}"],
+        ["make", "docs-serve", f"DOCS_PORT={port}", f"DOCS_BUILD={tmp_path.as_posix()}"],
         cwd=ROOT,
         env=clean_env(),
         stdout=subprocess.PIPE,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, clean_env, copy_working_tree, find_python, git, require_python, run
+from conftest import ROOT, clean_env, copy_working_tree, find_python, git, require_python, rmtree, run
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 FLOOR = PYPROJECT["tool"]["distutils"]["bdist_wheel"]["py_limited_api"]  # e.g. "cp311"
@@ -115,7 +115,8 @@ def test_release_wheel_is_one_abi3_wheel_for_the_floor(release_wheel: Path) -> N
         assert re.search(r"-manylinux_\d+_\d+_[a-z0-9_]+\.whl$", release_wheel.name), release_wheel.name
     with zipfile.ZipFile(release_wheel) as whl:
         names = whl.namelist()
-    assert any(re.fullmatch(r"project_name/_accelerate\.abi3\.(so|pyd)", n) for n in names), names
+    # The stable ABI's file names: _accelerate.abi3.so on Linux and macOS, _accelerate.pyd on Windows.
+    assert any(re.fullmatch(r"project_name/_accelerate(\.abi3\.so|\.pyd)", n) for n in names), names
     assert {"project_name/py.typed", "project_name/_accelerate/basic_functions.pyi"} <= set(names)
 
 
@@ -155,7 +156,7 @@ def test_version_between_tags_and_without_git(tmp_path: Path) -> None:
     git(tmp_path, "tag", "v1.2.3")
     git(tmp_path, "commit", "--quiet", "--allow-empty", "--message", "fix: after the release")
     assert re.fullmatch(r"1\.2\.4\.dev1\+g[0-9a-f]+", version())  # after the tag: the next patch, dev
-    shutil.rmtree(tmp_path / ".git")  # sources without their history
+    rmtree(tmp_path / ".git")  # sources without their history
     assert version() == "0.0.0"
 
 

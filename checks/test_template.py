@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml  # PyYAML, which pre-commit depends on
 
-from conftest import ROOT, clean_env, copy_working_tree, require_python
+from conftest import ROOT, clean_env, copy_working_tree, require_python, rmtree
 from test_repo_review import failures, review
 
 PROGRAM = ".github/template/instantiate.py"
@@ -283,7 +283,7 @@ def test_floor_python_runs_it(copy: Path, git_env) -> None:
 
 def test_downloaded_copy_without_git(copy: Path, git_env) -> None:
     """A ZIP download has no .git: .gitignore still decides what belongs to the project."""
-    shutil.rmtree(copy / ".git")
+    rmtree(copy / ".git")
     ignored = copy / "crates/target/debug/project_name.txt"
     ignored.parent.mkdir(parents=True)
     ignored.write_text("project_name", encoding="utf-8")

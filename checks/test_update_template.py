@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import clean_env, copy_working_tree, git, run
+from conftest import clean_env, copy_working_tree, git, rmtree, run
 
 RECORD = ".github/template-origin.toml"
 AWKWARD_DESCRIPTION = "Fast \"maths\" & 'more': $(rm -rf /) `id` ${HOME} 🦀\nsecond line"
@@ -249,7 +249,7 @@ def test_a_project_made_with_use_this_template_is_updated(template: Path, tmp_pa
     project = tmp_path / "from-github"
     copy = tmp_path / "copy"
     git(tmp_path, "clone", "--quiet", str(template), str(copy))
-    shutil.rmtree(copy / ".git")
+    rmtree(copy / ".git")
     shutil.copytree(copy, project)
     git(project, "init", "--quiet", "--initial-branch=main")
     first = commit_all(project, "Initial commit")
