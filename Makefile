@@ -147,14 +147,15 @@ $(PY):
 		$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); \
 	fi
 
-# The build requirements and the `dev` dependency group (pyproject.toml) go
-# into .venv, so neither the builds nor the tests pay for build isolation.
-# uv takes them from its cache when that holds them all, without waiting on the
-# index, else from the index.
+# The package's own dependencies ([project] dependencies), the build
+# requirements and the `dev` dependency group (pyproject.toml) go into .venv,
+# so neither the builds nor the tests pay for build isolation. uv takes them
+# from its cache when that holds them all, without waiting on the index, else
+# from the index.
 $(INSTALLED): pyproject.toml | $(PY)
 	@[ -x "$(UV)" ] || $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	@echo "Installing the build and development dependencies into $(VENV)..."
-	@set -- --python $(PY) --group dev \
+	@echo "Installing the package's dependencies, the build and the development tools into $(VENV)..."
+	@set -- --python $(PY) --requirements pyproject.toml --group dev \
 		$$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'); \
 	$(UV) pip install --quiet --offline "$$@" 2>/dev/null || $(UV) pip install --quiet "$$@"
 	@touch $@
@@ -177,7 +178,16 @@ $(BUILT): $(RUST_SOURCES) $(INSTALLED) $(if $(EXTENSION),,FORCE)
 	fi; \
 	echo "Compiling the Rust extension$$([ -f $(BUILD_LOG) ] || echo ' (the first build takes a minute or two)')..."; \
 	if ! "$$@" 2>&1 | tee $(BUILD_LOG) | awk '/^ *(Compiling|Finished) / { print; fflush() }'; then \
-		tail -n 40 $(BUILD_LOG); echo "Build failed (full log: $(BUILD_LOG)). Fix the error above, then run 'make build'."; exit 1; \
+		tail -n 40 $(BUILD_LOG); echo "Build failed (full log: $(BUILD_LOG))."; \
+		if grep -q 'cannot update the lock file' $(BUILD_LOG); then \
+			echo "crates/Cargo.toml names crates that crates/Cargo.lock does not pin yet (builds use exactly what it pins)."; \
+			echo "Record them, changing no other version, then build again and commit Cargo.lock with Cargo.toml:"; \
+			echo "    cargo update --workspace --manifest-path crates/Cargo.toml"; \
+			echo "(cargo add --manifest-path crates/Cargo.toml <crate> adds a crate and records it in one step.)"; \
+		else \
+			echo "Fix the error above, then run 'make build'."; \
+		fi; \
+		exit 1; \
 	fi; \
 	[ ! -d $(EDITABLE) ] || $(UV) pip install --quiet --python $(PY) --no-deps --reinstall $(EDITABLE)/*.whl
 	@touch $@
@@ -319,10 +329,26 @@ docs-serve: $(BUILT) ## Preview the site at http://127.0.0.1:8000, rebuilt on ea
 		--watch README.md --watch src --watch crates/src --re-ignore '\.(so|pyd)$$|__pycache__' \
 		--pre-build "$(MAKE) -s build" docs "$(DOCS_BUILD)/html"
 
+# Every file that git tracks or would track: new files too, which pre-commit's
+# own --all-files leaves out. The diff shown is what the hooks changed, not
+# your own uncommitted work: the working tree is recorded as a git tree (in a
+# scratch index) before and after.
+LINT_INDEX := $(VENV)/lint-index
 .PHONY: lint
-lint: $(BUILT) ## Run every git hook on every file: formatters, linters, types, stubs, spelling (CI too)
-	@$(VENV_BIN)/pre-commit run --all-files --show-diff-on-failure
-	@echo "make lint: every check passed."
+lint: $(BUILT) ## Run every git hook on every file, new ones too: formatters, linters, types, stubs, spelling (CI too)
+	@snapshot() { rm -f $(LINT_INDEX); GIT_INDEX_FILE=$(LINT_INDEX) git add --all && GIT_INDEX_FILE=$(LINT_INDEX) git write-tree; }; \
+	before=$$(snapshot); status=0; \
+	git ls-files -z --cached --others --exclude-standard \
+		| while IFS= read -r -d '' file; do [ ! -f "$$file" ] || printf '%s\0' "$$file"; done \
+		| xargs -0 $(VENV_BIN)/pre-commit run --files || status=$$?; \
+	after=$$(snapshot); rm -f $(LINT_INDEX); \
+	if [ "$$before" != "$$after" ]; then \
+		echo "make lint: the hooks changed these files; review the changes, then git add them:"; \
+		git --no-pager diff --stat "$$before" "$$after"; git --no-pager diff "$$before" "$$after"; \
+	elif [ $$status != 0 ]; then \
+		echo "make lint: the checks above failed (they changed no file): fix what they report, then run 'make lint' again."; \
+	fi; \
+	[ $$status = 0 ] && echo "make lint: every check passed."
 
 .PHONY: clippy
 clippy: | $(PY) ## Lint the Rust code with clippy, warnings as errors

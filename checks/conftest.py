@@ -7,6 +7,7 @@ changed while they ran, or if the next `make test` would recompile.
 """
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -38,12 +39,23 @@ CALLER_VARIABLES = (
 _TOOLS: list[Path] = []  # a directory with uv in it, set up once per session
 
 
+def command_line_variables(makeflags: str) -> set[str]:
+    """The variables given on the command line of the make that runs the checks
+    (`make check PYTEST_ARGS=...`). make exports them to its recipes, so a
+    scratch copy's `make test` would see them too: they follow ` -- ` in
+    MAKEFLAGS, separated by spaces that are not escaped."""
+    _, dashes, definitions = makeflags.partition(" -- ")
+    words = re.split(r"(?<!\\) ", definitions) if dashes else []
+    return {match[1] for word in words if (match := re.match(r"([^\s=:+?!]+)\s*[:+?!]*=", word))}
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a user's fresh shell: nothing of the calling make, git hook,
     CI or venv, the venv's bin off PATH, and uv on PATH (where this machine has
     none, a copy of the one in .venv), so that a scratch copy's `make` sets up
     its own .venv in seconds."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(CALLER_VARIABLES)}
+    given = command_line_variables(os.environ.get("MAKEFLAGS", ""))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(CALLER_VARIABLES) and key not in given}
     path = [p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() != VENV_BIN.resolve()]
     return {**env, "PATH": os.pathsep.join([*map(str, _TOOLS), *path]), **extra}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_working_tree, git, run
+from conftest import clean_env, copy_working_tree, git, run
 
 STAMP = ".venv/.extension-built"
 
@@ -80,7 +80,7 @@ def test_a_changed_pyproject_reinstalls_then_compiles(built: Path) -> None:
     os.utime(built / "pyproject.toml")
     assert not up_to_date(built)
     output = run("make", "build", cwd=built).stdout
-    assert "Installing the build and development dependencies" in output
+    assert "Installing the package's dependencies, the build and the development tools" in output
     assert "Compiling the Rust extension" in output
     assert up_to_date(built)
 
@@ -105,3 +105,39 @@ def test_make_check_runs_the_check_files_it_is_given_alone(built: Path) -> None:
     collected = {line.split("::")[0] for line in output.splitlines() if "::" in line}
     assert collected == {"checks/test_build.py"}, output
     assert "make check: the checks PYTEST_ARGS selected passed." in output
+
+
+def test_variables_given_to_make_check_do_not_reach_a_scratch_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # make exports a variable given on its command line to its recipes: with
+    # `make check PYTEST_ARGS=checks/test_build.py`, each scratch copy's own
+    # `make test` ran that file again, nested without end.
+    (tmp_path / "Makefile").write_text('show:\n\t@printf "%s" "$$MAKEFLAGS"\n', encoding="utf-8")
+    given = ["PYTEST_ARGS=checks/test_build.py -k 'a b'", "OTHER=1"]
+    makeflags = run("make", "-s", "--jobs=1", "show", *given, cwd=tmp_path).stdout
+    monkeypatch.setenv("MAKEFLAGS", makeflags)
+    monkeypatch.setenv("PYTEST_ARGS", "checks/test_build.py -k 'a b'")
+    monkeypatch.setenv("OTHER", "1")
+    monkeypatch.setenv("KEPT", "a variable of the shell")
+    env = clean_env()
+    assert "PYTEST_ARGS" not in env and "OTHER" not in env and "MAKEFLAGS" not in env
+    assert env["KEPT"] == "a variable of the shell"
+
+
+def test_a_crate_added_by_hand_gets_the_command_that_records_it(built: Path) -> None:
+    # Builds run with --locked: a crate named in Cargo.toml but not pinned in
+    # Cargo.lock stops the build, which says how to pin it.
+    manifest = built / "crates/Cargo.toml"
+    original = manifest.read_text(encoding="utf-8")
+    manifest.write_text(original.replace("[dependencies]\n", '[dependencies]\nitoa = "1"\n'), encoding="utf-8")
+    try:
+        result = run("make", "build", cwd=built, check=False)
+        assert result.returncode != 0
+        command = "cargo update --workspace --manifest-path crates/Cargo.toml"
+        assert command in result.stdout and "Cargo.lock" in result.stdout, result.stdout
+        run(*command.split(), cwd=built)  # as the message says: then the build passes
+        assert 'name = "itoa"' in (built / "crates/Cargo.lock").read_text(encoding="utf-8")
+        run("make", "build", cwd=built)
+    finally:
+        git(built, "checkout", "--quiet", "crates/Cargo.toml", "crates/Cargo.lock")

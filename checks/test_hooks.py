@@ -172,8 +172,10 @@ def test_ci_tests_the_floor_and_a_newer_python() -> None:
     def version(text: str) -> tuple[int, ...]:
         return tuple(map(int, text.split(".")))
 
+    # .python-version may name any CPython from the floor on, the floor itself included.
     development = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
-    assert version(CI["env"]["NEWEST_PYTHON"]) >= version(development) > version(floor)
+    assert version(CI["env"]["NEWEST_PYTHON"]) >= version(development) >= version(floor)
+    assert version(CI["env"]["NEWEST_PYTHON"]) > version(floor), "CI tests the floor and a newer Python"
     assert set(CI["jobs"]["test"]["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
 
 
@@ -302,6 +304,63 @@ def test_stub_that_does_not_match_the_extension_is_rejected(scratch: Path) -> No
     output = result.stdout + result.stderr
     assert result.returncode != 0 and "not_in_rust is not present at runtime" in output, output
     assert head(scratch) == before
+
+
+def test_a_long_line_the_formatter_rewraps_fails_only_the_formatter(scratch: Path) -> None:
+    # ruff's lint leaves line length to the formatter: a long __all__ costs one
+    # reformatting, not also a lint error in the same run.
+    names = ", ".join(f'"name_number_{n}"' for n in range(12))
+    module = f"__all__ = [{names}]\n" + "".join(f"name_number_{n} = {n}\n" for n in range(12))
+    result = commit(scratch, "feat: many names", {"src/long_all.py": module})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and re.search(r"ruff \(format\)\.+Failed", output), output
+    assert re.search(r"ruff \(lint\)\.+Passed", output), output
+
+
+def lint(
+    repo: Path, untracked: dict[str, str], unstaged: dict[str, tuple[str, str]]
+) -> subprocess.CompletedProcess[str]:
+    """`make lint` with new files that git does not track yet, and changes (old -> new) not staged."""
+    for name, text in untracked.items():
+        (repo / name).write_text(text, encoding="utf-8")
+    for name, (old, new) in unstaged.items():
+        text = (repo / name).read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        (repo / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    try:
+        return run("make", "lint", cwd=repo, check=False)
+    finally:
+        git(repo, "reset", "--quiet", "--hard")
+        git(repo, "clean", "--quiet", "-d", "--force")
+
+
+def test_make_lint_checks_new_files_too(scratch: Path) -> None:
+    # pre-commit's own --all-files sees the files git tracks only.
+    misspelt = "rec" + "ieve"  # written whole, this file would fail the spell checker itself
+    new_file = f"def test_{misspelt}() -> None:\n    print(undefined_name)\n"
+    result = lint(scratch, {"tests/test_new.py": new_file}, {})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "F821" in output and "tests/test_new.py:2:11" in output and f"`{misspelt}` should be" in output, output
+    assert "make lint: the checks above failed (they changed no file)" in output
+
+
+def test_make_lint_shows_what_the_hooks_changed_not_your_own_changes(scratch: Path) -> None:
+    stub = next((scratch / "src").glob("*/_accelerate/basic_functions.pyi")).relative_to(scratch).as_posix()
+    # An unstaged change of one's own, a stub that stubtest refuses, a formatter's fix.
+    own = ("MIT License\n", "MIT License\n\nA change of my own, not staged.\n")
+    promise = ("def add_in_rust(", "def not_in_rust(a: int, /) -> int: ...\ndef add_in_rust(")
+    result = lint(scratch, {"src/spaced.py": "x = 1   \n"}, {"LICENSE": own, stub: promise})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "not_in_rust is not present at runtime" in output, output
+    assert "make lint: the hooks changed these files" in output and "src/spaced.py" in output, output
+    assert "A change of my own" not in output and "not_in_rust(a: int" not in output.split("hooks changed")[1]
+    assert "pre-commit hook(s) made changes" not in output
+    # The stub failure alone: no "changed" report at all.
+    result = lint(scratch, {}, {stub: promise, "LICENSE": own})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "make lint: the checks above failed (they changed no file)" in output, output
+    assert "changed these files" not in output and "A change of my own" not in output
 
 
 def test_accepted_messages_reach_the_release_notes(scratch: Path) -> None:

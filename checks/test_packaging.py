@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement  # pytest depends on packaging
 
 from conftest import ROOT, clean_env, copy_working_tree, find_python, git, require_python, rmtree, run
 
@@ -25,20 +26,20 @@ FLOOR_VERSION = f"{FLOOR[2]}.{FLOOR[3:]}"  # e.g. "3.11"
 DIST_NAME = re.sub(r"[-_.]+", "_", PYPROJECT["project"]["name"]).lower()  # as in file names
 RELEASE_TAG = "v1.2.3"
 
-# Run inside each fresh venv: every function, including the overflow that a
-# release build would wrap silently without checked arithmetic.
-SMOKE_TEST = """
-import project_name as p
-assert p.add_in_rust(2, 3) == 5 and p.subtract_in_rust(2, 3) == -1
-assert p.concat_in_rust("Zoë ", "🦀") == "Zoë 🦀"
-try:
-    p.add_in_rust(2**31 - 1, 1)
-except OverflowError:
-    pass
-else:
-    raise SystemExit("add_in_rust(2**31 - 1, 1) did not raise OverflowError")
-assert all(callable(getattr(p, name)) for name in p.__all__ if name != "__version__")
-print(p.__version__)
+PACKAGE = PYPROJECT["tool"]["setuptools-rust"]["ext-modules"][0]["target"].partition(".")[0]  # "project_name"
+DEPENDENCIES = PYPROJECT["project"].get("dependencies", [])
+
+# Run inside each fresh venv: the package and every submodule of its extension
+# import, and every name their __all__ promises is there. The project's tests
+# (tests/) then run against the same wheel, as cibuildwheel runs them.
+SMOKE_TEST = f"""
+import importlib, types
+package = importlib.import_module("{PACKAGE}")
+extension = importlib.import_module("{PACKAGE}._accelerate")
+modules = [package, *(m for m in vars(extension).values() if isinstance(m, types.ModuleType))]
+missing = [f"{{m.__name__}}.{{name}}" for m in modules for name in getattr(m, "__all__", []) if not hasattr(m, name)]
+assert not missing, f"__all__ names what is not there: {{missing}}"
+print(package.__version__)
 """
 
 
@@ -116,8 +117,9 @@ def test_release_wheel_is_one_abi3_wheel_for_the_floor(release_wheel: Path) -> N
     with zipfile.ZipFile(release_wheel) as whl:
         names = whl.namelist()
     # The stable ABI's file names: _accelerate.abi3.so on Linux and macOS, _accelerate.pyd on Windows.
-    assert any(re.fullmatch(r"project_name/_accelerate(\.abi3\.so|\.pyd)", n) for n in names), names
-    assert {"project_name/py.typed", "project_name/_accelerate/basic_functions.pyi"} <= set(names)
+    assert any(re.fullmatch(rf"{PACKAGE}/_accelerate(\.abi3\.so|\.pyd)", n) for n in names), names
+    stubs = {path.relative_to(ROOT / "src").as_posix() for path in (ROOT / "src" / PACKAGE).rglob("*.pyi")}
+    assert {f"{PACKAGE}/py.typed", *stubs} <= set(names), "the wheel must carry the type information"
 
 
 def test_version_comes_from_the_tag(sdist: Path, release_wheel: Path) -> None:
@@ -133,13 +135,17 @@ def test_version_comes_from_the_tag(sdist: Path, release_wheel: Path) -> None:
     assert f"\nVersion: {version}\n" in pkg_info and f"\nVersion: {version}\n" in metadata
 
 
-def test_installing_the_wheel_pulls_no_development_tool(release_wheel: Path) -> None:
-    # The tools live in [dependency-groups], which the wheel's metadata does not carry.
+def test_the_wheel_declares_exactly_the_project_s_dependencies(release_wheel: Path) -> None:
+    # [project] dependencies, as written; nothing of the dependency groups (the
+    # development tools), which the wheel's metadata does not carry.
     with zipfile.ZipFile(release_wheel) as whl:
         name = next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = whl.read(name).decode()
-    requires = [line for line in metadata.splitlines() if line.startswith(("Requires-Dist:", "Provides-Extra:"))]
-    assert requires == [], requires
+    declared = [
+        line.removeprefix("Requires-Dist: ") for line in metadata.splitlines() if line.startswith("Requires-Dist:")
+    ]
+    assert sorted(map(str, map(Requirement, declared))) == sorted(map(str, map(Requirement, DEPENDENCIES)))
+    assert not [line for line in metadata.splitlines() if line.startswith("Provides-Extra:")]
     assert PYPROJECT["dependency-groups"]["test"], "the test group still exists for cibuildwheel"
 
 
@@ -199,7 +205,8 @@ def test_release_wheel_works_without_rust(python: str, release_wheel: Path, tmp_
     venv = tmp_path / "venv"
     run(interpreter, "-m", "venv", venv)
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
-    run(bindir / "python", "-m", "pip", "install", "--quiet", "--no-index", release_wheel)
+    # The wheel and the dependencies it declares, from the package index (uv's cache first).
+    run("uv", "pip", "install", "--quiet", "--python", bindir / "python", release_wheel)
     # No cargo or rustc on PATH: the wheel must not need them.
     env = clean_env(PATH=str(bindir))
     result = run(bindir / "python", "-c", SMOKE_TEST, env=env, cwd=tmp_path)
