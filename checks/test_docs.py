@@ -40,15 +40,21 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def public_functions() -> list[tuple[str, Any]]:
-    """(full name, function) for each public function of the package and of each extension submodule."""
+def public_items() -> list[tuple[str, Any]]:
+    """(full name, object) for each public name of the package and of each extension
+    submodule: functions, classes, exceptions and constants alike."""
     modules = [project_name, *(value for value in vars(_accelerate).values() if isinstance(value, ModuleType))]
     return [
         (f"{module.__name__}.{name}", getattr(module, name))
         for module in modules
         for name in module.__all__
-        if callable(getattr(module, name))
+        if not name.startswith("__")  # __version__: autodoc leaves special names out
     ]
+
+
+def public_callables() -> list[tuple[str, Any]]:
+    """The functions, classes and exceptions among them, which have a docstring and a [source] link."""
+    return [(name, item) for name, item in public_items() if callable(item)]
 
 
 def text(markup: str) -> str:
@@ -57,8 +63,22 @@ def text(markup: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", markup)))
 
 
-def signature(function: Any) -> str:
-    return str(inspect.signature(function)).replace(" -> ", " → ")  # Sphinx shows the return type after an arrow
+def signature(item: Any) -> str:
+    """As Sphinx shows it (the return type after an arrow); empty for what has none (an exception)."""
+    try:
+        return str(inspect.signature(item)).replace(" -> ", " → ")
+    except ValueError:
+        return ""
+
+
+def defines(path: str, line: int, name: str) -> bool:
+    """Whether that line of the repository starts the definition of `name`: a Rust `fn`, `struct`
+    or `enum`, a `create_exception!` (whose arguments may follow on the next lines), or a
+    Python `def` or `class`."""
+    lines = (ROOT / path).read_text(encoding="utf-8").splitlines()[line - 1 :]
+    if re.search(rf"\b(fn|struct|enum|def|class) {name}\b", lines[0]):
+        return True
+    return "create_exception!" in lines[0] and re.search(rf"\b{name}\b", "\n".join(lines[:4])) is not None
 
 
 @pytest.fixture(scope="module")
@@ -88,24 +108,25 @@ def test_the_build_writes_nothing_into_docs(site: Path) -> None:
     assert sorted(p for p in present if not p.startswith("docs/_build/")) == sorted(listed)
 
 
-def test_every_public_function_is_on_the_api_page_with_its_signature_docstring_and_source(site: Path) -> None:
+def test_every_public_item_is_on_the_api_page_with_its_signature_docstring_and_source(site: Path) -> None:
     page = (site / "api.html").read_text(encoding="utf-8")
-    functions = public_functions()
-    assert functions
+    items = public_items()
+    assert public_callables()
     repository = PYPROJECT["project"]["urls"]["Homepage"].rstrip("/")
-    for name, function in functions:
+    for name, item in items:
         entry = re.search(rf'<dt[^>]*\bid="{re.escape(name)}".*?</dt>\s*<dd>.*?</dd>', page, re.DOTALL)
         assert entry, f"{name} is not on the API page"
-        assert f"{name}{signature(function)}" in text(entry[0]), text(entry[0])
-        docstring = inspect.getdoc(function)
+        assert f"{name}{signature(item) if callable(item) else ''}" in text(entry[0]), text(entry[0])
+        if not callable(item):  # a constant: its value, no docstring of its own
+            continue
+        docstring = inspect.getdoc(item)
         assert docstring, f"{name} has no docstring"
         first_line = docstring.splitlines()[0].replace("`", "")
         assert first_line in text(entry[0]), f"{name}: {first_line!r} not in {text(entry[0])!r}"
         # [source] leads to the line that defines it, in the Rust or the Python sources.
         link = re.search(rf'href="{re.escape(repository)}/blob/[0-9a-f]{{40}}/([^"#]+)#L(\d+)"', entry[0])
         assert link, f"{name} has no [source] link to {repository}"
-        line = (ROOT / link[1]).read_text(encoding="utf-8").splitlines()[int(link[2]) - 1]
-        assert re.search(rf"\b(fn|def) {function.__name__}\b", line), f"{name}: {link[0]} is {line!r}"
+        assert defines(link[1], int(link[2]), item.__name__), f"{name}: {link[0]} does not define it"
 
 
 def test_every_link_within_the_site_leads_somewhere(site: Path, tmp_path: Path) -> None:
@@ -179,14 +200,14 @@ def test_a_browser_shows_the_index_and_every_function(site: Path, tmp_path: Path
     index = text(rendered((site / "index.html").as_uri(), tmp_path / "profile"))
     assert PYPROJECT["project"]["description"] in index and "API reference" in index
     api = text(rendered((site / "api.html").as_uri(), tmp_path / "profile"))
-    for name, function in public_functions():
-        assert f"{name}{signature(function)}" in api, name
+    for name, item in public_callables():
+        assert f"{name}{signature(item)}" in api, name
 
 
 @needs_chromium
 def test_a_browser_finds_a_function_with_the_site_search(site: Path, tmp_path: Path) -> None:
-    name, function = public_functions()[-1]
-    dom = rendered(f"{(site / 'search.html').as_uri()}?q={function.__name__}", tmp_path / "profile")
+    name, item = public_callables()[-1]
+    dom = rendered(f"{(site / 'search.html').as_uri()}?q={item.__name__}", tmp_path / "profile")
     assert "Search finished, found" in dom, text(dom)[-2000:]
     assert f'href="api.html#{name}"' in dom
 
@@ -221,7 +242,7 @@ def test_make_docs_serve_previews_the_site(tmp_path: Path) -> None:
         output = server.communicate(timeout=60)[0]
     assert page is not None, output[-3000:]
     assert f"serving the site at http://127.0.0.1:{port}/" in output
-    for name, _ in public_functions():
+    for name, _ in public_items():
         assert f'id="{name}"' in page, name
 
 

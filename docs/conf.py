@@ -7,6 +7,7 @@ follows a rename and a new Rust function with no edit here.
 
 import importlib
 import inspect
+import itertools
 import re
 import subprocess
 import tomllib
@@ -42,11 +43,21 @@ autodoc_default_options = {"members": True, "undoc-members": True}  # each modul
 # The [source] links point at this commit on GitHub.
 REPOSITORY = METADATA["urls"]["Homepage"].rstrip("/")
 HEAD = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip() or "HEAD"
-RUST_ITEMS: dict[str, str] = {}  # name of a Rust fn, struct or enum -> "path#Lline" of its definition
+# What Python calls each Rust item -> "path#Lline" of its definition: a `fn`
+# (function, method), a `struct` or `enum` (class), a `create_exception!`
+# (exception); a `name = "..."` in the attributes above the item renames it.
+RUST_ITEM = re.compile(r"\b(?:fn|struct|enum)\s+(\w+)|\bcreate_exception!\s*\(\s*[\w.:]+\s*,\s*(\w+)")
+RUST_ITEMS: dict[str, str] = {}
 for _path in sorted((ROOT / "crates" / "src").rglob("*.rs")):
-    for _line, _text in enumerate(_path.read_text(encoding="utf-8").splitlines(), 1):
-        for _name in re.findall(r"\b(?:fn|struct|enum)\s+(\w+)", _text):
-            RUST_ITEMS.setdefault(_name, f"{_path.relative_to(ROOT).as_posix()}#L{_line}")
+    _text = _path.read_text(encoding="utf-8")
+    for _match in RUST_ITEM.finditer(_text):
+        _line = _text.count("\n", 0, _match.start()) + 1
+        _line_start = _text.rfind("\n", 0, _match.start()) + 1
+        _above = (_l.strip() for _l in reversed(_text[:_line_start].splitlines()))
+        _attributes = list(itertools.takewhile(lambda _l: _l.startswith(("#[", "//")), _above))
+        _renamed = re.search(r'#\[py\w+\(.*\bname\s*=\s*"(\w+)"', "\n".join(_attributes))
+        _name = _renamed[1] if _renamed else _match[1] or _match[2]
+        RUST_ITEMS.setdefault(_name, f"{_path.relative_to(ROOT).as_posix()}#L{_line}")
 
 
 def linkcode_resolve(domain: str, info: dict[str, str]) -> str | None:

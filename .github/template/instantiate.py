@@ -57,7 +57,13 @@ TEMPLATE_AUTHOR = "Your Name"
 
 FLAG = ".github/template_flag.yml"
 SKELETON = ".github/template/README.md"  # the top of the project's README
-TEMPLATE_ONLY = (".github/template/", FLAG, "checks/test_template.py", "checks/test_update_template.py")  # deleted
+TEMPLATE_ONLY = (  # deleted: the template machinery and its self-tests
+    ".github/template/",
+    FLAG,
+    "checks/test_template.py",
+    "checks/test_update_template.py",
+    "checks/test_real_code.py",
+)
 RECORD = ".github/template-origin.toml"  # written; .github/scripts/update-template.py reads it
 WORKFLOWS = ".github/workflows/"  # never changed
 BLOCK_START, BLOCK_END = ">>> template-only", "<<< template-only"

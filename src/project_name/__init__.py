@@ -13,6 +13,8 @@ for _name, _module in vars(_accelerate).items():
         sys.modules[f"{_accelerate.__name__}.{_name}"] = _module
 
 from project_name._accelerate.basic_functions import (  # noqa: E402
+    BoundedCounter,
+    LimitExceededError,
     add_in_rust,
     concat_in_rust,
     leibniz_pi_in_rust,
@@ -20,4 +22,12 @@ from project_name._accelerate.basic_functions import (  # noqa: E402
 )
 
 __version__ = version("project-name")
-__all__ = ["__version__", "add_in_rust", "concat_in_rust", "leibniz_pi_in_rust", "subtract_in_rust"]
+__all__ = [
+    "__version__",
+    "BoundedCounter",
+    "LimitExceededError",
+    "add_in_rust",
+    "concat_in_rust",
+    "leibniz_pi_in_rust",
+    "subtract_in_rust",
+]

@@ -2,4 +2,6 @@
 # (Rust source: crates/src/lib.rs). The tests check them with mypy.stubtest.
 from project_name._accelerate import basic_functions as basic_functions
 
-__all__ = ["basic_functions"]
+__all__ = [
+    "basic_functions",
+]
