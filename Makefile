@@ -160,7 +160,8 @@ $(INSTALLED): pyproject.toml | $(PY)
 	$(UV) pip install --quiet --offline "$$@" 2>/dev/null || $(UV) pip install --quiet "$$@"
 	@touch $@
 
-# The extension is rebuilt when a Rust source changes, or when it was deleted.
+# The extension is rebuilt when a Rust source changes, or when it was deleted;
+# then crates/stubs.py writes its .pyi stubs from what PyO3 says of it.
 # After a new .venv or a change to pyproject.toml, an editable install: the
 # package's metadata, with the extension built in place. It asks the build
 # backend (setuptools) for the editable wheel once; `pip install -e .` and
@@ -174,7 +175,7 @@ $(BUILT): $(RUST_SOURCES) $(INSTALLED) $(if $(EXTENSION),,FORCE)
 	if [ ! -f $@ ] || [ $(INSTALLED) -nt $@ ]; then \
 		set -- $(PY) -c 'import sys, setuptools.build_meta as b; b.build_editable(sys.argv[1])' $(EDITABLE); \
 	else \
-		set -- $(PY) -c "from setuptools import setup; setup()" build_rust --inplace; \
+		set -- $(PY) setup.py build_rust --inplace; \
 	fi; \
 	echo "Compiling the Rust extension$$([ -f $(BUILD_LOG) ] || echo ' (the first build takes a minute or two)')..."; \
 	if ! "$$@" 2>&1 | tee $(BUILD_LOG) | awk '/^ *(Compiling|Finished) / { print; fflush() }'; then \
@@ -190,8 +191,9 @@ $(BUILT): $(RUST_SOURCES) $(INSTALLED) $(if $(EXTENSION),,FORCE)
 		exit 1; \
 	fi; \
 	[ ! -d $(EDITABLE) ] || $(UV) pip install --quiet --python $(PY) --no-deps --reinstall $(EDITABLE)/*.whl
-	@touch $@
 	@echo "Extension built: $$(ls src/$(PACKAGE)/_accelerate.*.so src/$(PACKAGE)/_accelerate.*.pyd 2>/dev/null)"
+	@$(PY) crates/stubs.py
+	@touch $@
 
 .PHONY: FORCE
 FORCE:
@@ -335,16 +337,18 @@ docs-serve: $(BUILT) ## Preview the site at http://127.0.0.1:8000, rebuilt on ea
 # scratch index) before and after.
 LINT_INDEX := $(VENV)/lint-index
 .PHONY: lint
-lint: $(BUILT) ## Run every git hook on every file, new ones too: formatters, linters, types, stubs, spelling (CI too)
+# The build runs after the first snapshot: stubs it writes are the hooks' changes.
+lint: | $(INSTALLED) ## Run every git hook on every file, new ones too: formatters, linters, types, stubs, spelling (CI too)
 	@snapshot() { rm -f $(LINT_INDEX); GIT_INDEX_FILE=$(LINT_INDEX) git add --all && GIT_INDEX_FILE=$(LINT_INDEX) git write-tree; }; \
 	before=$$(snapshot); status=0; \
+	$(MAKE) -s $(BUILT) || { rm -f $(LINT_INDEX); exit 1; }; \
 	git ls-files -z --cached --others --exclude-standard \
 		| while IFS= read -r -d '' file; do [ ! -f "$$file" ] || printf '%s\0' "$$file"; done \
 		| xargs -0 $(VENV_BIN)/pre-commit run --files || status=$$?; \
 	after=$$(snapshot); rm -f $(LINT_INDEX); \
 	if [ "$$before" != "$$after" ]; then \
 		echo "make lint: the hooks changed these files; review the changes, then git add them:"; \
-		git --no-pager diff --stat "$$before" "$$after"; git --no-pager diff "$$before" "$$after"; \
+		git --no-pager diff --stat "$$before" "$$after"; git --no-pager diff "$$before" "$$after"; status=1; \
 	elif [ $$status != 0 ]; then \
 		echo "make lint: the checks above failed (they changed no file): fix what they report, then run 'make lint' again."; \
 	fi; \
@@ -359,11 +363,14 @@ clippy: | $(PY) ## Lint the Rust code with clippy, warnings as errors
 typecheck: $(INSTALLED) ## Type-check the package, the stubs and the tests (mypy, strict; a git hook runs it)
 	@$(PY) -m mypy
 
-# mypy's stubtest imports the compiled extension and compares every function,
-# class and signature with the .pyi stubs in src/$(PACKAGE)/_accelerate/.
+# The stubs are what the build writes from the Rust code (crates/stubs.py),
+# and mypy's stubtest imports the compiled extension and compares every
+# function, class and signature with them.
 .PHONY: stubtest
-stubtest: $(BUILT) ## Check that the .pyi stubs match the compiled extension (a git hook runs it)
+stubtest: $(BUILT) ## Check that the .pyi stubs are the ones the Rust code makes and match the extension (a git hook runs it)
+	@$(PY) crates/stubs.py --check
 	@$(PY) -m mypy.stubtest $(PACKAGE)
+	@echo "make stubtest: the stubs describe the compiled extension."
 
 # Benchmarks (benchmarks/). The runtime ones time the release wheel (optimised,
 # abi3: what users install), unpacked into $(BENCH_DIR), not the debug build.

@@ -145,13 +145,12 @@ def add_a_function(copy: Copy) -> None:
     module = module.replace("{add_in_rust, subtract_in_rust}", "{add_in_rust, multiply_in_rust, subtract_in_rust}")
     (functions / "mod.rs").write_text(module, encoding="utf-8")
     (package,) = (copy.root / "src").glob("*/__init__.py")
-    stub = package.parent / "_accelerate" / "basic_functions.pyi"
-    text = stub.read_text(encoding="utf-8").replace('"add_in_rust", ', '"add_in_rust", "multiply_in_rust", ')
-    stub.write_text(text + "def multiply_in_rust(a: int, b: int, /) -> int: ...\n", encoding="utf-8")
     init = package.read_text(encoding="utf-8").replace(
         "    add_in_rust,\n", "    add_in_rust,\n    multiply_in_rust,\n"
     )
-    package.write_text(init.replace('"add_in_rust", ', '"add_in_rust", "multiply_in_rust", '), encoding="utf-8")
+    package.write_text(
+        init.replace('    "add_in_rust",\n', '    "add_in_rust",\n    "multiply_in_rust",\n'), encoding="utf-8"
+    )
     tests_file = copy.root / "tests/test_basic_functions.py"
     tests_file.write_text(
         tests_file.read_text(encoding="utf-8")

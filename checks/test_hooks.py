@@ -74,6 +74,17 @@ def test_make_init_installs_the_commit_msg_hook_too() -> None:
     assert set(PRE_COMMIT["default_install_hook_types"]) == {"pre-commit", "commit-msg"}
 
 
+def test_the_stubs_tools_match_pyo3_and_the_hooks() -> None:
+    # pyo3-introspection reads the description PyO3 wrote: the same version; ruff
+    # formats the stubs as the git hooks then check them: the same version too.
+    stubs = dict(pin.split("==") for pin in PYPROJECT["dependency-groups"]["stubs"])
+    lock = tomllib.loads((ROOT / "crates" / "Cargo.lock").read_text(encoding="utf-8"))
+    (pyo3,) = [package["version"] for package in lock["package"] if package["name"] == "pyo3"]
+    assert stubs["pyo3-introspection"] == pyo3, "bump pyo3-introspection in [dependency-groups] with PyO3"
+    hook_ruff = HOOKS["ruff-format"]["additional_dependencies"][0].removeprefix("ruff==")
+    assert stubs["ruff"] == hook_ruff, "ruff in the stubs group and in .pre-commit-config.yaml must agree"
+
+
 # --- git-conventional-commits.yaml and the release notes -------------------------
 
 
@@ -297,13 +308,80 @@ def test_conflict_markers_stop_the_commit_before_any_formatter(scratch: Path) ->
     assert head(scratch) == before
 
 
-def test_stub_that_does_not_match_the_extension_is_rejected(scratch: Path) -> None:
-    stub = next((scratch / "src").glob("*/_accelerate/basic_functions.pyi")).relative_to(scratch).as_posix()
+def stub_of_the_extension(repo: Path) -> str:
+    """The root module's stub, which the build writes."""
+    return next((repo / "src").glob("*/_accelerate/__init__.pyi")).relative_to(repo).as_posix()
+
+
+def test_a_stub_edited_by_hand_is_rejected(scratch: Path) -> None:
+    stub = stub_of_the_extension(scratch)
+    run("make", "build", cwd=scratch)  # else the hook's build writes the stub anew, which also stops the commit
     before = head(scratch)
     result = commit(scratch, "feat: promise a function", {stub: "def not_in_rust(a: int, /) -> int: ...\n"})
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "not_in_rust is not present at runtime" in output, output
+    assert result.returncode != 0, output
+    assert f"stubs: {stub} does not describe the compiled extension: run 'make build'" in output, output
     assert head(scratch) == before
+
+
+# A function of the root module, which changes its stub.
+NEW_FUNCTION = "\n#[pyo3::pyfunction]\nfn answer() -> u32 {\n    42\n}\n"
+
+
+def add_a_function_to_the_root_module(repo: Path) -> str:
+    lib = repo / "crates/src/lib.rs"
+    text = lib.read_text(encoding="utf-8")
+    assert text.endswith("\n}\n"), "the root module ends the file"
+    lib.write_text(text[:-2] + NEW_FUNCTION.replace("\n", "\n    ").rstrip(" ") + "}\n", encoding="utf-8")
+    return lib.relative_to(repo).as_posix()
+
+
+def test_rust_committed_with_old_stubs_is_rejected_with_the_fix(scratch: Path) -> None:
+    before = head(scratch)
+    stub = stub_of_the_extension(scratch)
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+    try:
+        # Built already: the stub in the working tree is new, the staged one old.
+        lib = add_a_function_to_the_root_module(scratch)
+        run("make", "build", cwd=scratch)
+        assert "def answer() -> int" in (scratch / stub).read_text(encoding="utf-8")
+        git(scratch, "add", lib)
+        result = run("git", *identity, "commit", "--message", "feat: the answer", cwd=scratch, check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0 and head(scratch) == before, output
+        assert f"stubs: {stub} does not describe the compiled extension: run 'make build'" in output, output
+        assert "and commit them" in output
+        # Not built yet: the hook builds, writes the stub and stops the commit, saying so.
+        git(scratch, "checkout", "--quiet", "--", stub)
+        (scratch / "crates/src/lib.rs").touch()
+        result = run("git", *identity, "commit", "--message", "feat: the answer", cwd=scratch, check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0 and head(scratch) == before, output
+        assert f"Stubs written from the Rust code: {stub} (commit them with it)" in output, output
+        # With the stub the build wrote, the commit goes through.
+        git(scratch, "add", stub)
+        result = run("git", *identity, "commit", "--message", "feat: the answer", cwd=scratch, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        git(scratch, "reset", "--quiet", "--hard", before.split()[0])
+        run("make", "build", cwd=scratch)
+
+
+def test_make_lint_fails_on_stubs_committed_stale(scratch: Path) -> None:
+    # What CI's lint job meets when a commit skipped the hooks.
+    before = head(scratch)
+    try:
+        add_a_function_to_the_root_module(scratch)
+        git(scratch, "add", "--all")
+        git(scratch, "commit", "--quiet", "--no-verify", "--message", "feat: the answer, without its stub")
+        result = run("make", "lint", cwd=scratch, check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output
+        assert "make lint: the hooks changed these files" in output and stub_of_the_extension(scratch) in output
+        assert "+def answer() -> int" in output, output
+    finally:
+        git(scratch, "reset", "--quiet", "--hard", before.split()[0])
+        run("make", "build", cwd=scratch)
 
 
 def test_a_long_line_the_formatter_rewraps_fails_only_the_formatter(scratch: Path) -> None:
@@ -346,15 +424,15 @@ def test_make_lint_checks_new_files_too(scratch: Path) -> None:
 
 
 def test_make_lint_shows_what_the_hooks_changed_not_your_own_changes(scratch: Path) -> None:
-    stub = next((scratch / "src").glob("*/_accelerate/basic_functions.pyi")).relative_to(scratch).as_posix()
-    # An unstaged change of one's own, a stub that stubtest refuses, a formatter's fix.
+    stub = stub_of_the_extension(scratch)
+    # An unstaged change of one's own, a stub edited by hand (the stubtest hook refuses it), a formatter's fix.
     own = ("MIT License\n", "MIT License\n\nA change of my own, not staged.\n")
-    promise = ("def add_in_rust(", "def not_in_rust(a: int, /) -> int: ...\ndef add_in_rust(")
+    promise = ("\n__all__", "\n# An edit by hand.\n__all__")
     result = lint(scratch, {"src/spaced.py": "x = 1   \n"}, {"LICENSE": own, stub: promise})
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "not_in_rust is not present at runtime" in output, output
+    assert result.returncode != 0 and f"stubs: {stub} does not describe the compiled extension" in output, output
     assert "make lint: the hooks changed these files" in output and "src/spaced.py" in output, output
-    assert "A change of my own" not in output and "not_in_rust(a: int" not in output.split("hooks changed")[1]
+    assert "A change of my own" not in output and "An edit by hand" not in output.split("hooks changed")[1]
     assert "pre-commit hook(s) made changes" not in output
     # The stub failure alone: no "changed" report at all.
     result = lint(scratch, {}, {stub: promise, "LICENSE": own})

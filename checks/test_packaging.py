@@ -122,6 +122,17 @@ def test_release_wheel_is_one_abi3_wheel_for_the_floor(release_wheel: Path) -> N
     assert {f"{PACKAGE}/py.typed", *stubs} <= set(names), "the wheel must carry the type information"
 
 
+def test_only_the_development_build_carries_the_description_of_the_module(release_wheel: Path) -> None:
+    # PyO3's description of the module (the crate's `stubs` feature, from which
+    # `make build` writes the stubs) is in the in-place build and never in a wheel.
+    marker = b"PYO3_INTROSPECTION"
+    (development,) = (ROOT / "src" / PACKAGE).glob("_accelerate.*")
+    assert marker in development.read_bytes(), f"{development.name}: the development build lacks it"
+    with zipfile.ZipFile(release_wheel) as whl:
+        (library,) = [name for name in whl.namelist() if re.fullmatch(rf"{PACKAGE}/_accelerate[^/]*\.(so|pyd)", name)]
+        assert marker not in whl.read(library), f"{library} carries PyO3's description of the module"
+
+
 def test_version_comes_from_the_tag(sdist: Path, release_wheel: Path) -> None:
     version = RELEASE_TAG.removeprefix("v")
     assert sdist.name == f"{DIST_NAME}-{version}.tar.gz"

@@ -102,22 +102,6 @@ pub mod geometry {
     use super::{NegativeSideError, Rectangle};
 }
 """
-GEOMETRY_PYI = """\
-from typing import final
-
-__all__ = ["NegativeSideError", "Rectangle"]
-
-class NegativeSideError(ValueError): ...
-
-@final
-class Rectangle:
-    def __new__(cls, width: float, height: float) -> Rectangle: ...
-    @property
-    def width(self) -> float: ...
-    @width.setter
-    def width(self, width: float) -> None: ...
-    def area(self) -> float: ...
-"""
 GEOMETRY_TESTS = """\
 import pytest
 
@@ -176,7 +160,6 @@ def apply_recipes(project: Path) -> list[str]:
 
 def add_geometry(project: Path) -> None:
     (project / "crates/src/geometry.rs").write_text(GEOMETRY_RS, encoding="utf-8")
-    (project / f"src/{PACKAGE}/_accelerate/geometry.pyi").write_text(GEOMETRY_PYI, encoding="utf-8")
     (project / "tests/test_geometry.py").write_text(GEOMETRY_TESTS, encoding="utf-8")
     lib = project / "crates/src/lib.rs"
     text = lib.read_text(encoding="utf-8").replace(
@@ -186,15 +169,6 @@ def add_geometry(project: Path) -> None:
     assert export in text
     text = text.replace(export, f"{export}    #[pymodule_export]\n    use crate::geometry::geometry;\n")
     lib.write_text(text, encoding="utf-8")
-    stub = project / f"src/{PACKAGE}/_accelerate/__init__.pyi"
-    text = stub.read_text(encoding="utf-8")
-    text = text.replace(
-        "import basic_functions as basic_functions\n",
-        f"import basic_functions as basic_functions\nfrom {PACKAGE}._accelerate import geometry as geometry\n",
-    )
-    stub.write_text(
-        text.replace('    "basic_functions",\n', '    "basic_functions",\n    "geometry",\n'), encoding="utf-8"
-    )
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +208,20 @@ def test_make_init_installs_the_runtime_dependency_and_passes_the_tests(initiali
 def test_the_crates_are_pinned_and_the_build_stays_locked(initialised: Path) -> None:
     lock = (initialised / "crates/Cargo.lock").read_text(encoding="utf-8")
     assert 'name = "numpy"' in lock and 'name = "rayon"' in lock
+
+
+def test_the_build_wrote_the_stubs_of_every_new_item(initialised: Path) -> None:
+    # No .pyi was written by hand: make init's build wrote them from the Rust code.
+    stubs = initialised / "src" / PACKAGE / "_accelerate"
+    arrays = (stubs / "arrays.pyi").read_text(encoding="utf-8")
+    assert re.search(r"def scaled\(\s*values: numpy\.typing\.NDArray\[numpy\.float64\], factor:", arrays), arrays
+    assert ") -> numpy.typing.NDArray[numpy.float64]:" in arrays, arrays
+    assert "import numpy.typing" in arrays and "Return the sum of a float64 array" in arrays
+    geometry = (stubs / "geometry.pyi").read_text(encoding="utf-8")
+    for expected in ("class NegativeSideError(ValueError):", "class Rectangle:", "def __new__(", "@width.setter"):
+        assert expected in geometry, geometry
+    assert "def pi_on_all_cores(steps: SupportsIndex, /) -> float:" in (stubs / "parallel.pyi").read_text("utf-8")
+    assert run("make", "stubtest", cwd=initialised).returncode == 0
 
 
 def test_make_lint_and_a_commit_through_the_hooks_pass(initialised: Path) -> None:
