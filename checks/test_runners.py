@@ -12,9 +12,12 @@ import platform
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml  # PyYAML, which pre-commit depends on
 
 from conftest import ROOT, RUNNING_PYTHON, clean_env, copy_working_tree, find_python, run
 
@@ -137,6 +140,7 @@ def test_a_windows_path_given_to_make_docs_reaches_sphinx_whole() -> None:
 # --- CI's test job, as a runner has it ------------------------------------------------
 
 
+@posix_only
 def test_the_emulated_runner_path_has_only_the_jobs_pythons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shims = tmp_path / ".pyenv" / "shims"
     other = tmp_path / "other-python"
@@ -158,3 +162,93 @@ def test_the_emulated_runner_path_has_only_the_jobs_pythons(tmp_path: Path, monk
         "python3",
         "python3.12",
     ]
+
+
+# --- the runners the workflows ask for ------------------------------------------------
+
+# GitHub's hosted runners, late 2026 (actions/runner-images), and the platform
+# each one builds for. ubuntu-latest is Ubuntu 26.04 since November 2026,
+# windows-latest Windows Server 2025, macos-latest macOS 26 on Apple silicon.
+RUNNERS = {
+    "ubuntu-latest": ("Linux", "x86_64"),
+    "ubuntu-24.04": ("Linux", "x86_64"),
+    "ubuntu-24.04-arm": ("Linux", "ARM64"),
+    "windows-latest": ("Windows", "x86_64"),
+    "windows-11-arm": ("Windows", "ARM64"),
+    "macos-15-intel": ("macOS", "Intel"),
+    "macos-latest": ("macOS", "Apple silicon"),
+}
+# The CPython versions setup-python has final builds of for every one of them
+# (actions/python-versions, versions-manifest.json, read in August 2026: 3.11.16
+# on Linux, 3.11.9 on Windows and macOS, ...). 3.15 had release candidates only:
+# a workflow that may ask for it allows pre-releases.
+FINAL_BUILDS = {"3.11", "3.12", "3.13", "3.14"}
+WORKFLOWS = {
+    path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in (ROOT / ".github/workflows").glob("*.yml")
+}
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def labels(flow: dict[str, Any], job: dict[str, Any]) -> list[str]:
+    """The runner labels a job may run on: its own, its matrix's, or release-runners.sh's list."""
+    runs_on = job["runs-on"]
+    if runs_on == "${{ matrix.os }}":
+        matrix = job["strategy"]["matrix"]
+        if "include" in matrix:
+            return [entry["os"] for entry in matrix["include"]]
+        if isinstance(matrix["os"], list):
+            return matrix["os"]
+        # The release's wheels: the script's list, ARM runners included.
+        script = run("bash", ROOT / ".github/scripts/release-runners.sh", env=clean_env(ARM_RUNNERS="true"))
+        return [label.strip(' "') for label in script.stdout.strip("[]\n").split(",")]
+    return [runs_on]
+
+
+def test_every_job_runs_on_a_runner_github_has() -> None:
+    for name, flow in WORKFLOWS.items():
+        for job_name, job in flow["jobs"].items():
+            unknown = set(labels(flow, job)) - RUNNERS.keys()
+            assert not unknown, f"{name}: {job_name} runs on {unknown}, which GitHub does not offer (or a test lacks)"
+
+
+def test_ci_and_the_release_cover_what_the_readme_promises() -> None:
+    ci = WORKFLOWS["ci.yml"]["jobs"]["test"]
+    assert {RUNNERS[label][0] for label in labels(WORKFLOWS["ci.yml"], ci)} == {"Linux", "macOS", "Windows"}
+    assert "`make test` and `make check`\non Linux, macOS and Windows" in README
+    wheels = WORKFLOWS["release.yml"]["jobs"]["wheels"]
+    platforms = {("Linux", "x86_64"), ("Linux", "ARM64"), ("Windows", "x86_64"), ("Windows", "ARM64")}
+    platforms |= {("macOS", "Intel"), ("macOS", "Apple silicon")}
+    assert {RUNNERS[label] for label in labels(WORKFLOWS["release.yml"], wheels)} == platforms
+    for promise in ("Windows on x86_64 and ARM64", "macOS on Intel and Apple silicon", "(manylinux and musllinux)"):
+        assert promise in re.sub(r"\s+", " ", README), promise
+
+
+def test_every_python_a_workflow_asks_for_exists_on_its_runners() -> None:
+    floor = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    for name, flow in WORKFLOWS.items():
+        env = {key: str(value) for key, value in flow.get("env", {}).items()}
+        for job_name, job in flow["jobs"].items():
+            for step in job["steps"]:
+                if not step.get("uses", "").startswith("actions/setup-python@"):
+                    continue
+                inputs = step["with"]
+                if "python-version-file" in inputs:
+                    versions = [DEVELOPMENT]  # .python-version: any from the floor on
+                else:
+                    versions = emulate_ci.expand(inputs["python-version"], env).split()
+                for version in versions:
+                    assert tuple(map(int, version.split("."))) >= tuple(map(int, floor.removeprefix(">=").split(".")))
+                    prerelease = version not in FINAL_BUILDS
+                    assert inputs.get("allow-prereleases") is True or not prerelease, (
+                        f"{name}: {job_name} asks for CPython {version}, which setup-python may have as a"
+                        " release candidate only: set allow-prereleases: true"
+                    )
+                # .python-version may name a CPython newer than the final builds, as NEWEST_PYTHON does.
+                assert inputs.get("allow-prereleases") is True, f"{name}: {job_name}: set allow-prereleases: true"
+
+
+def test_each_ci_test_job_has_its_own_time_limit() -> None:
+    matrix = WORKFLOWS["ci.yml"]["jobs"]["test"]
+    assert matrix["timeout-minutes"] == "${{ matrix.timeout }}"
+    for entry in matrix["strategy"]["matrix"]["include"]:
+        assert 15 <= entry["timeout"] <= 60, entry
