@@ -38,8 +38,12 @@ EXE :=
 endif
 PY := $(VENV_BIN)/python$(EXE)
 # PyO3 asks this interpreter for its configuration; pinning it keeps cargo
-# from rebuilding PyO3 whenever PATH points at another Python.
+# from rebuilding PyO3 whenever PATH points at another Python. make init also
+# writes it into CARGO_CONFIG, which .cargo/config.toml includes: cargo run
+# from a shell or an editor then builds PyO3 for the same Python, and neither
+# undoes the other's build.
 export PYO3_PYTHON := $(abspath $(PY))
+CARGO_CONFIG := $(VENV)/cargo.toml
 # Python keeps its bytecode caches (__pycache__, which git ignores) for what
 # make runs, even where PYTHONDONTWRITEBYTECODE is set: else every `make test`
 # and rebuild would compile pytest and setuptools again, a second each time.
@@ -152,7 +156,11 @@ $(PY):
 # so neither the builds nor the tests pay for build isolation. uv takes them
 # from its cache when that holds them all, without waiting on the index, else
 # from the index.
-$(INSTALLED): pyproject.toml | $(PY)
+$(CARGO_CONFIG): | $(PY)
+	@printf '%s\n' "# Written by make: the Python of .venv, for every cargo run in this checkout (.cargo/config.toml)." \
+		'[env]' 'PYO3_PYTHON = { value = "$(PYO3_PYTHON)" }' > $@
+
+$(INSTALLED): pyproject.toml | $(PY) $(CARGO_CONFIG)
 	@[ -x "$(UV)" ] || $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	@echo "Installing the package's dependencies, the build and the development tools into $(VENV)..."
 	@set -- --python $(PY) --requirements pyproject.toml --group dev \
@@ -210,15 +218,12 @@ test: test-python test-rust ## Run your tests: pytest (tests/) and cargo test; r
 test-python: $(BUILT) ## Run only the pytest tests (args: make test-python PYTEST_ARGS="-k add")
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-# `cargo test` builds a binary that links libpython. Linux and macOS: tell the
-# loader where the venv's Python keeps it. Windows: pythonXY.dll is in the base
-# Python's folder, which must be on PATH (python.org's installer leaves it off).
+# `cargo test` builds a binary that links libpython: crates/build.rs tells it
+# where libpython is on Linux and macOS. Windows looks for pythonXY.dll on
+# PATH, where python.org's installer does not put it: the base Python's folder
+# goes there for this one command.
 ifeq ($(OS),Windows_NT)
 LIBPYTHON_ENV = PATH="$$(cygpath -u "$$($(PY) -c 'import sys; print(sys.base_prefix)')"):$$PATH"
-else
-LIBPYTHON_ENV = libdir="$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"; \
-	LD_LIBRARY_PATH="$$libdir$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
-	DYLD_FALLBACK_LIBRARY_PATH="$$libdir$${DYLD_FALLBACK_LIBRARY_PATH:+:$$DYLD_FALLBACK_LIBRARY_PATH}"
 endif
 .PHONY: test-rust
 test-rust: | $(BUILT) ## Run only the Rust unit tests (cargo test)
@@ -355,7 +360,7 @@ lint: | $(INSTALLED) ## Run every git hook on every file, new ones too: formatte
 	[ $$status = 0 ] && echo "make lint: every check passed."
 
 .PHONY: clippy
-clippy: | $(PY) ## Lint the Rust code with clippy, warnings as errors
+clippy: | $(CARGO_CONFIG) ## Lint the Rust code with clippy, warnings as errors
 	@cargo clippy --quiet --manifest-path crates/Cargo.toml --all-targets --locked -- -D warnings
 	@echo "make clippy: no warning."
 

@@ -7,7 +7,9 @@ times, in each copy, the steps in the order a user meets them:
 1. `make init` on a cold cargo cache (a new CARGO_HOME: the crates are
    downloaded and everything compiles), then the whole suite once (`make lint`,
    `make check`): the state you are in after a day's work;
-2. `make test` with nothing changed, and whether it recompiled anything;
+2. `make test` with nothing changed, and whether it recompiled anything; the
+   same after a raw `cargo test` and `cargo clippy`, as a shell or an editor
+   runs them;
 3. an edit of one .rs file, then `make test`, against cargo's own incremental
    build of the same edit (the extension and the test binary, timed alone);
 4. the README's "Add a Rust function" steps, by the letter (its Rust code is
@@ -225,6 +227,17 @@ def measure(copy: Copy, label: str) -> tuple[list[tuple[str, str]], list[tuple[s
             seconds <= TEST_LIMIT and not recompiled,
         )
     )
+
+    say(f"{label}: cargo test and cargo clippy as a shell or an editor runs them, then make test")
+    for command in (["cargo", "test"], ["cargo", "clippy", "--all-targets"]):
+        pyo3 = {path: path.stat().st_mtime_ns for path in (copy.root / "crates/target/debug/deps").glob("*pyo3*")}
+        _, output = copy.run(*command, "--manifest-path", "crates/Cargo.toml")  # no PYO3_PYTHON: a shell's
+        seconds, after = copy.run("make", "test")
+        rebuilt = "Compiling pyo3" in output or "Checking pyo3" in output or "Compiling the Rust" in after
+        rebuilt |= any(path.stat().st_mtime_ns != mtime for path, mtime in pyo3.items())
+        name = f"raw `{' '.join(command[:2])}`, then make test"
+        rows.append((name, f"{seconds:6.2f} s  ({'PyO3 recompiled!' if rebuilt else 'nothing recompiled'})"))
+        checks.append((f"{name}: <= {TEST_LIMIT:.0f} s, no recompilation", seconds <= TEST_LIMIT and not rebuilt))
 
     say(f"{label}: an edit of one .rs file, then make test; and cargo alone")
     original = (copy.root / EDITED).read_text(encoding="utf-8")

@@ -104,7 +104,7 @@ def test_windows_paths_name_the_exe_that_make_checks_for() -> None:
     database = run("make", "--print-data-base", "--question", "OS=Windows_NT", "help", cwd=ROOT, check=False).stdout
     assert re.search(r"(?m)^PY := \.venv/Scripts/python\.exe$", database)
     assert re.search(r"(?m)^\.venv/Scripts/python\.exe:", database), "the rule that creates .venv"
-    assert re.search(r"(?m)^\.venv/\.installed: pyproject\.toml \| \.venv/Scripts/python\.exe$", database)
+    assert re.search(r"(?m)^\.venv/\.installed: pyproject\.toml \| \.venv/Scripts/python\.exe\b", database)
     assert re.search(r"(?m)^UV := (.*/uv|\.venv/Scripts/uv\.exe)$", database)
 
 
@@ -118,9 +118,10 @@ def test_windows_cargo_test_finds_the_python_dll() -> None:
     ), cargo
 
 
-def test_other_systems_tell_the_loader_where_libpython_is() -> None:
+def test_other_systems_leave_it_to_the_crate_s_build_script() -> None:
+    # crates/build.rs points the test binary at libpython (test_editor.py runs a plain `cargo test`).
     (cargo,) = [line for line in dry_run("OS=", "test-rust").splitlines() if "cargo test" in line]
-    assert 'LD_LIBRARY_PATH="$libdir' in cargo and 'DYLD_FALLBACK_LIBRARY_PATH="$libdir' in cargo, cargo
+    assert cargo.startswith("cargo test"), cargo
 
 
 def test_a_windows_path_given_to_make_docs_reaches_sphinx_whole() -> None:
