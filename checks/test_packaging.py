@@ -5,12 +5,15 @@ committed to a scratch git repository and tagged RELEASE_TAG, as the release
 workflow checks out a tag; that copy sets up a .venv of its own.
 """
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import tomllib
 import zipfile
 from pathlib import Path
@@ -131,6 +134,75 @@ def test_only_the_development_build_carries_the_description_of_the_module(releas
     with zipfile.ZipFile(release_wheel) as whl:
         (library,) = [name for name in whl.namelist() if re.fullmatch(rf"{PACKAGE}/_accelerate[^/]*\.(so|pyd)", name)]
         assert marker not in whl.read(library), f"{library} carries PyO3's description of the module"
+
+
+def test_the_wheel_carries_the_bill_of_materials_of_what_it_compiled_in(
+    tagged_checkout: Path, release_wheel: Path
+) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    with zipfile.ZipFile(release_wheel) as whl:
+        (name,) = [n for n in whl.namelist() if re.fullmatch(r"[^/]+\.dist-info/sboms/[^/]+\.cdx\.json", n)]
+        text = whl.read(name).decode()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None, "not valid CycloneDX 1.6"
+    sbom = json.loads(text)
+    # What cargo itself says is compiled in for this platform: the normal dependencies, followed
+    # (procedural macros included), not the build-dependencies nor the dev-dependencies.
+    tree = run(
+        *("cargo", "tree", "--locked", "--edges", "normal", "--prefix", "none", "--format", "{p}"),
+        *("--manifest-path", "crates/Cargo.toml", "--target", host_target()),
+        cwd=tagged_checkout,
+    ).stdout
+    compiled = {tuple(line.split()[:2]) for line in tree.splitlines() if line.strip()}
+    listed = {(c["name"], "v" + c["version"]) for c in sbom["components"]}
+    assert listed == compiled, (
+        f"listed but not compiled: {listed - compiled}; compiled but not listed: {compiled - listed}"
+    )
+    lock = tomllib.loads((tagged_checkout / "crates" / "Cargo.lock").read_text(encoding="utf-8"))
+    checksums = {(p["name"], p["version"]): p["checksum"] for p in lock["package"] if "checksum" in p}
+    for component in sbom["components"]:
+        assert component["licenses"], f"{component['name']} has no license"
+        if (component["name"], component["version"]) in checksums:  # from crates.io
+            assert component["purl"] == f"pkg:cargo/{component['name']}@{component['version']}"
+            assert component["hashes"] == [
+                {"alg": "SHA-256", "content": checksums[(component["name"], component["version"])]}
+            ]
+    package = sbom["metadata"]["component"]
+    version = RELEASE_TAG.removeprefix("v")
+    assert (package["name"], package["version"]) == (PYPROJECT["project"]["name"], version)
+    assert package["purl"] == f"pkg:pypi/{PYPROJECT['project']['name']}@{version}"
+    commit_time = int(git(tagged_checkout, "log", "-1", "--format=%ct"))
+    assert sbom["metadata"]["timestamp"] == time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(commit_time))
+
+
+def host_target() -> str:
+    output = run("rustc", "-vV").stdout
+    return next(line.removeprefix("host: ") for line in output.splitlines() if line.startswith("host: "))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="make's release recipes are checked on Linux and macOS")
+def test_the_same_commit_builds_the_same_files_elsewhere_and_later(
+    tagged_checkout: Path, dist: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A second clone, in another folder, built a while after the first one.
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "clone"
+    git(tagged_checkout.parent, "clone", "--quiet", str(tagged_checkout), str(elsewhere))
+    run("make", "sdist", "wheel", cwd=elsewhere)
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.iterdir())}
+
+    first, second = digests(dist), digests(elsewhere / "dist")
+    assert len(first) == 2 and first == second, (first, second)
+    print("".join(f"\n{digest}  {name}" for name, digest in first.items()))  # shown with pytest -s
+    # Nothing of the machine that built it: no build folder, no cargo home.
+    with zipfile.ZipFile(next(dist.glob("*.whl"))) as whl:
+        (library,) = [name for name in whl.namelist() if re.fullmatch(rf"{PACKAGE}/_accelerate[^/]*\.(so|pyd)", name)]
+        data = whl.read(library)
+    cargo_home = os.environ.get("CARGO_HOME", str(Path.home() / ".cargo"))
+    for path in (str(tagged_checkout), str(elsewhere), cargo_home, str(Path.home())):
+        assert path.encode() not in data, f"{library} holds the path {path}"
 
 
 def test_version_comes_from_the_tag(sdist: Path, release_wheel: Path) -> None:

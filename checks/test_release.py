@@ -5,6 +5,7 @@ need the package registries: npm for the release notes generator, PyPI for
 cibuildwheel.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -58,7 +59,7 @@ def test_nothing_runs_in_the_template() -> None:
         assert JOBS[name]["needs"] == "gate", name
         assert JOBS[name]["if"] == "needs.gate.outputs.state == 'instantiated'", name
     # The publishing jobs need the builds, so they are skipped with them.
-    assert set(JOBS["release"]["needs"]) == BUILD_JOBS
+    assert set(JOBS["release"]["needs"]) == {"gate", *BUILD_JOBS}
     assert JOBS["pypi"]["needs"] == "release"
     assert JOBS.keys() == {"gate", *BUILD_JOBS, "release", "pypi"}
 
@@ -94,54 +95,91 @@ def test_every_build_has_the_whole_history() -> None:
 def test_wheels_are_built_by_the_pinned_cibuildwheel_on_the_chosen_runners() -> None:
     wheels = JOBS["wheels"]
     assert wheels["strategy"]["matrix"]["os"] == "${{ fromJSON(needs.gate.outputs.runners) }}"
-    assert JOBS["gate"]["outputs"]["runners"] == "${{ steps.runners.outputs.runners }}"
-    (step,) = [step for step in JOBS["gate"]["steps"] if step.get("id") == "runners"]
-    assert step["run"] == 'echo "runners=$(.github/scripts/release-runners.sh)" >> "$GITHUB_OUTPUT"'
+    assert JOBS["gate"]["outputs"]["runners"] == "${{ steps.plan.outputs.runners }}"
+    assert JOBS["gate"]["outputs"]["attest"] == "${{ steps.plan.outputs.attest }}"
+    (step,) = [step for step in JOBS["gate"]["steps"] if step.get("id") == "plan"]
+    assert step["run"] == '.github/scripts/release-plan.sh >> "$GITHUB_OUTPUT"'
     assert step["env"] == {
         "PRIVATE": "${{ github.event.repository.private }}",
         "ARM_RUNNERS": "${{ vars.RELEASE_ARM_RUNNERS }}",
+        "ATTESTATIONS": "${{ vars.RELEASE_ATTESTATIONS }}",
     }
     assert wheels["runs-on"] == "${{ matrix.os }}"
     (build,) = [step for step in wheels["steps"] if "run" in step]
-    assert build["run"].split("\n")[:2] == [
+    assert build["run"].split("\n")[1:3] == [
         "python -m pip install --group wheels",
-        "python -m cibuildwheel --output-dir wheelhouse",
+        "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) python -m cibuildwheel --output-dir wheelhouse",
     ]
     assert [step["run"] for step in JOBS["sdist"]["steps"] if "run" in step] == ["make sdist"]
+
+
+def test_no_step_relies_on_the_pip_its_python_brought_to_install_a_group() -> None:
+    # `pip install --group` needs pip 25.1; the pip bundled with an older CPython
+    # (.python-version may name the floor) fails with "no such option: --group".
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        for job in yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"].values():
+            for step in job["steps"]:
+                lines = step.get("run", "").splitlines()
+                for number, line in enumerate(lines):
+                    if "pip install" in line and "--group" in line:
+                        upgraded = [
+                            earlier for earlier in lines[:number] if re.search(r'--upgrade "pip>=25\.1"', earlier)
+                        ]
+                        assert upgraded, f"{path.name}: {line.strip()!r} runs with whatever pip the Python brought"
 
 
 ARM = {"ubuntu-24.04-arm", "windows-11-arm"}
 
 
+def plan(**env: str) -> dict[str, Any]:
+    """What release-plan.sh prints: the runners, and whether to attest."""
+    result = run("bash", SCRIPTS / "release-plan.sh", env=clean_env(**env))
+    lines = dict(line.split("=", 1) for line in result.stdout.splitlines())
+    assert lines.keys() == {"runners", "attest"}, result.stdout
+    return {"runners": json.loads(lines["runners"]), "attest": lines["attest"]}
+
+
 @needs_bash
 @pytest.mark.parametrize(
-    ("private", "arm_runners", "expected"),
+    ("private", "variable", "on"),
     [
-        ("false", "", set(RUNNERS)),  # public: all six, the ARM ones are free
-        ("true", "", set(RUNNERS) - ARM),  # private: no runner the plan may not offer
-        ("true", "true", set(RUNNERS)),  # private, ARM runners asked for
-        ("false", "false", set(RUNNERS) - ARM),  # public, ARM runners turned off
-        ("", "", set(RUNNERS)),  # no payload value: as public
+        ("false", "", True),  # public: the ARM runners and attestations are free
+        ("true", "", False),  # private: nothing the plan may not offer
+        ("true", "true", True),  # private, asked for
+        ("false", "false", False),  # public, turned off
+        ("", "", True),  # no payload value: as public
     ],
 )
-def test_release_runners_are_chosen_for_public_and_private_repositories(private, arm_runners, expected) -> None:
-    env = clean_env(PRIVATE=private, ARM_RUNNERS=arm_runners)
-    result = run("bash", SCRIPTS / "release-runners.sh", env=env)
-    runners = json.loads(result.stdout)
-    assert set(runners) == expected and len(runners) == len(expected)
+def test_release_plan_for_public_and_private_repositories(private: str, variable: str, on: bool) -> None:
+    runners = plan(PRIVATE=private, ARM_RUNNERS=variable)["runners"]
+    assert set(runners) == (set(RUNNERS) if on else set(RUNNERS) - ARM) and len(runners) == len(set(runners))
+    assert plan(PRIVATE=private, ATTESTATIONS=variable)["attest"] == ("true" if on else "false")
 
 
 @needs_bash
-def test_release_runners_refuse_a_misspelt_variable() -> None:
-    result = run("bash", SCRIPTS / "release-runners.sh", env=clean_env(ARM_RUNNERS="yes"), check=False)
+@pytest.mark.parametrize("variable", ["ARM_RUNNERS", "ATTESTATIONS"])
+def test_release_plan_refuses_a_misspelt_variable(variable: str) -> None:
+    result = run("bash", SCRIPTS / "release-plan.sh", env=clean_env(**{variable: "yes"}), check=False)
     assert result.returncode != 0 and "set it to true or false" in result.stderr
+    assert f"RELEASE_{variable} is 'yes'" in result.stderr
 
 
 def test_release_publishes_only_after_every_build() -> None:
     release = JOBS["release"]
-    assert set(release["needs"]) == BUILD_JOBS
+    assert set(release["needs"]) == {"gate", *BUILD_JOBS}
     (publish,) = [step for step in release["steps"] if "run" in step]
     assert publish["run"].startswith('.github/scripts/github-release.sh "$GITHUB_REF_NAME" release-notes.md dist/')
+
+
+def test_every_published_file_is_attested_first_where_the_plan_allows() -> None:
+    steps = JOBS["release"]["steps"]
+    (attest,) = [step for step in steps if step.get("uses", "").startswith("actions/attest@")]
+    assert attest["with"] == {"subject-path": "dist/*"}  # every file the next step publishes
+    assert attest["if"] == "needs.gate.outputs.attest == 'true'"
+    (publish,) = [step for step in steps if "run" in step]
+    assert steps.index(attest) < steps.index(publish), "attested before anything is published"
+    downloads = [step["with"] for step in steps if step.get("uses", "").startswith("actions/download-artifact@")]
+    assert {"pattern": "dist-*", "path": "dist", "merge-multiple": True} in downloads
 
 
 def test_pypi_is_optional_and_uses_trusted_publishing() -> None:
@@ -159,7 +197,8 @@ def test_least_privilege() -> None:
     granted = {name: job["permissions"] for name, job in JOBS.items()}
     assert granted == {
         **{name: {"contents": "read"} for name in ("gate", *BUILD_JOBS)},
-        "release": {"contents": "write"},
+        # Attestations only where they are made, with the release.
+        "release": {"contents": "write", "id-token": "write", "attestations": "write"},
         "pypi": {"id-token": "write"},
     }
 
@@ -371,19 +410,32 @@ def test_make_changelog_runs_the_same_script() -> None:
 
 # --- the GitHub Release ---------------------------------------------------------------
 
+# GitHub cannot be reached from here: a fake `gh` keeps the release's state in
+# files next to its log ($GH_LOG.state: draft or published; .assets: the
+# SHA-256 and name of each file; .immutable: the repository's setting) and
+# answers as GitHub would, including the 422 of an immutable release.
 FAKE_GH = """#!/usr/bin/env bash
-# Records each call; `gh release view` succeeds once `gh release create` ran.
 echo "$*" >> "$GH_LOG"
+state=$GH_LOG.state assets=$GH_LOG.assets
+files() { for f in "$@"; do case $f in *.whl | *.tar.gz) echo "$(sha256sum "$f" | cut -d' ' -f1)  $f" ;; esac; done; }
+notes() { while [ $# -gt 0 ]; do [ "$1" = --notes-file ] && cp "$2" "$GH_LOG.notes"; shift; done; }
 case "$1 $2" in
-  "release view") [ -f "$GH_LOG.created" ] ;;
-  "release create") touch "$GH_LOG.created" ;;
+  "release view") [ -f "$state" ] || exit 1; cat "$state"; cat "$assets" 2>/dev/null; true ;;
+  "release create") shift 3; files "$@" > "$assets"; echo published > "$state"; notes "$@" ;;
+  "release upload")
+    if [ -f "$GH_LOG.immutable" ] && grep -q published "$state"; then
+      echo "HTTP 422: Cannot upload assets to an immutable release" >&2; exit 1
+    fi
+    shift 3; files "$@" > "$assets" ;;
+  "release edit") shift 3; notes "$@"; case " $* " in *" --draft=false "*) echo published > "$state" ;; esac ;;
 esac
 """
+FILES = ("pkg-1.2.3-cp311-abi3-manylinux_2_28_x86_64.whl", "pkg-1.2.3-cp314-cp314t-win_arm64.whl", "pkg-1.2.3.tar.gz")
 
 
 @pytest.fixture
 def github(tmp_path: Path):
-    """Runs github-release.sh against a fake `gh`; returns (run it, the calls so far)."""
+    """Runs github-release.sh against the fake `gh`; returns (run it, the calls so far, the log's path)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     (bindir / "gh").write_text(FAKE_GH, encoding="utf-8")
@@ -391,43 +443,84 @@ def github(tmp_path: Path):
     log = tmp_path / "gh.log"
     (tmp_path / "notes.md").write_text("## notes\n", encoding="utf-8")
 
-    def release(tag: str, *files: str) -> subprocess.CompletedProcess[str]:
+    def release(tag: str, *files: str, content: str = "built") -> subprocess.CompletedProcess[str]:
         for name in files:
-            (tmp_path / name).touch()
+            (tmp_path / name).write_text(f"{content} {name}", encoding="utf-8")
         env = clean_env(PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}", GH_LOG=str(log))
         script = SCRIPTS / "github-release.sh"
         return run("bash", script, tag, "notes.md", *files, cwd=tmp_path, env=env, check=False)
 
     def calls() -> list[str]:
-        return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+        return (
+            [call.split(" --jq ")[0] for call in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+        )
 
-    return release, calls
+    return release, calls, log
 
 
 @needs_bash
-def test_github_release_is_created_then_replaced_on_a_rerun(github) -> None:
-    release, calls = github
-    files = (
-        "pkg-1.2.3-cp310-abi3-manylinux_2_28_x86_64.whl",
-        "pkg-1.2.3-cp314-cp314t-win_arm64.whl",
-        "pkg-1.2.3.tar.gz",
+def test_github_release_lists_the_sha256_of_each_file_in_its_notes(github, tmp_path: Path) -> None:
+    release, calls, log = github
+    result = release("v1.2.3", *FILES)
+    assert result.returncode == 0, result.stderr
+    assert calls()[0] == "release view v1.2.3 --json isDraft,assets"
+    assert calls()[1].startswith(f"release create v1.2.3 {' '.join(FILES)} --verify-tag --title v1.2.3 --notes-file ")
+    assert calls()[1].endswith(" --prerelease=false")
+    notes = Path(f"{log}.notes").read_text(encoding="utf-8")
+    assert notes.startswith("## notes\n") and "### Files" in notes
+    listed = re.findall(r"(?m)^([0-9a-f]{64})  (\S+)$", notes)
+    assert sorted(name for _, name in listed) == sorted(FILES)
+    for digest, name in listed:
+        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == digest
+    assert (
+        run("sha256sum", "--check", "-", cwd=tmp_path, input="".join(f"{d}  {n}\n" for d, n in listed)).returncode == 0
     )
-    assert release("v1.2.3", *files).returncode == 0
-    assert calls() == [
-        "release view v1.2.3",
-        f"release create v1.2.3 {' '.join(files)} --verify-tag --title v1.2.3 --notes-file notes.md --prerelease=false",
+
+
+@needs_bash
+def test_a_rerun_with_the_same_files_uploads_nothing(github) -> None:
+    # What a re-run of the release job meets: the builds are reproducible.
+    release, calls, log = github
+    assert release("v1.2.3", *FILES).returncode == 0
+    result = release("v1.2.3", *FILES)
+    assert result.returncode == 0 and "already holds these very files" in result.stdout, result.stdout
+    assert not any(call.startswith("release upload") for call in calls())
+    assert calls()[-1].startswith("release edit v1.2.3 --notes-file ")
+
+
+@needs_bash
+def test_a_rerun_with_other_files_replaces_them_unless_releases_are_immutable(github) -> None:
+    release, calls, log = github
+    assert release("v1.2.3", *FILES).returncode == 0
+    result = release("v1.2.3", *FILES, content="rebuilt differently")
+    assert result.returncode == 0 and "replaced its files" in result.stdout, result.stdout + result.stderr
+    assert calls()[-1] == f"release upload v1.2.3 {' '.join(FILES)} --clobber"
+    Path(f"{log}.immutable").touch()
+    before = Path(f"{log}.assets").read_text(encoding="utf-8")
+    result = release("v1.2.3", *FILES, content="rebuilt once more")
+    assert result.returncode != 0
+    assert "is immutable (Settings > General > Releases)" in result.stderr and "make release" in result.stderr
+    assert Path(f"{log}.assets").read_text(encoding="utf-8") == before
+
+
+@needs_bash
+def test_a_draft_left_by_a_failed_run_is_finished_and_published(github) -> None:
+    release, calls, log = github
+    Path(f"{log}.state").write_text("draft\n", encoding="utf-8")
+    Path(f"{log}.immutable").touch()  # a draft's files can change all the same
+    result = release("v1.2.3", *FILES)
+    assert result.returncode == 0, result.stderr
+    assert calls()[1:] == [
+        f"release upload v1.2.3 {' '.join(FILES)} --clobber",
+        calls()[2],
     ]
-    assert release("v1.2.3", *files).returncode == 0  # the workflow run again
-    assert calls()[2:] == [
-        "release view v1.2.3",
-        "release edit v1.2.3 --notes-file notes.md --prerelease=false",
-        f"release upload v1.2.3 {' '.join(files)} --clobber",
-    ]
+    assert calls()[2].startswith("release edit v1.2.3 --notes-file ") and calls()[2].endswith("--draft=false")
+    assert Path(f"{log}.state").read_text(encoding="utf-8") == "published\n"
 
 
 @needs_bash
 def test_github_release_of_a_pre_release(github) -> None:
-    release, calls = github
+    release, calls, _ = github
     assert release("v2.0.0rc1", "pkg-2.0.0rc1.tar.gz").returncode == 0
     assert calls()[-1].endswith("--prerelease=true")
 
@@ -435,7 +528,7 @@ def test_github_release_of_a_pre_release(github) -> None:
 @needs_bash
 def test_github_release_refuses_files_of_another_version(github) -> None:
     # The 2024 design shipped wheels named 0.1.0 under the tag v0.2.0.
-    release, calls = github
+    release, calls, _ = github
     result = release("v0.2.0", "pkg-0.2.0.tar.gz", "pkg-0.1.0-cp310-abi3-win_amd64.whl")
     assert result.returncode != 0 and "is not version 0.2.0" in result.stderr
     assert calls() == []

@@ -7,6 +7,7 @@ sets) are read here with `make --dry-run`, which prints the commands they
 would run. `make emulate-ci` runs CI's test job as a Linux runner has it.
 """
 
+import json
 import os
 import platform
 import re
@@ -191,7 +192,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def labels(flow: dict[str, Any], job: dict[str, Any]) -> list[str]:
-    """The runner labels a job may run on: its own, its matrix's, or release-runners.sh's list."""
+    """The runner labels a job may run on: its own, its matrix's, or release-plan.sh's list."""
     runs_on = job["runs-on"]
     if runs_on == "${{ matrix.os }}":
         matrix = job["strategy"]["matrix"]
@@ -200,8 +201,11 @@ def labels(flow: dict[str, Any], job: dict[str, Any]) -> list[str]:
         if isinstance(matrix["os"], list):
             return matrix["os"]
         # The release's wheels: the script's list, ARM runners included.
-        script = run("bash", ROOT / ".github/scripts/release-runners.sh", env=clean_env(ARM_RUNNERS="true"))
-        return [label.strip(' "') for label in script.stdout.strip("[]\n").split(",")]
+        script = run("bash", ROOT / ".github/scripts/release-plan.sh", env=clean_env(ARM_RUNNERS="true"))
+        (runners,) = [
+            line.removeprefix("runners=") for line in script.stdout.splitlines() if line.startswith("runners=")
+        ]
+        return [str(label) for label in json.loads(runners)]
     return [runs_on]
 
 
