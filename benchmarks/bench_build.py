@@ -12,8 +12,8 @@ times, in each copy, the steps in the order a user meets them:
    runs them;
 3. an edit of one .rs file, then `make test`, against cargo's own incremental
    build of the same edit (the extension and the test binary, timed alone);
-4. the README's "Add a Rust function" steps, by the letter (its Rust code is
-   read from README.md), then `make test`, against cargo's own build of it;
+4. the guide's "Add a Rust function" steps, by the letter (its Rust code is
+   read from CONTRIBUTING.md), then `make test`, against cargo's own build of it;
 5. `make init`'s set-up (new .venv, dependencies, first build; not the hooks nor
    the tests) with the crates compiled, outside cargo: with uv on PATH and
    without it;
@@ -120,7 +120,7 @@ def edit_body(copy: Copy, original: str, n: int) -> None:
 
 
 def readme_example_is_gone(copy: Copy) -> str | None:
-    """Why the README's "Add a Rust function" steps cannot be followed in this copy, if they cannot:
+    """Why the guide's "Add a Rust function" steps cannot be followed in this copy, if they cannot:
     they name the template's example files, which a project may have replaced with its own."""
     needed = ["crates/src/basic_functions/basic_math.rs", "crates/src/basic_functions/mod.rs"]
     missing = [path for path in needed if not (copy.root / path).is_file()]
@@ -128,14 +128,14 @@ def readme_example_is_gone(copy: Copy) -> str | None:
         return f"the template's example files are gone ({', '.join(missing)})"
     if "{add_in_rust, subtract_in_rust}" not in (copy.root / needed[1]).read_text(encoding="utf-8"):
         return "the template's example module has changed"
-    if "## Add a Rust function" not in (copy.root / "README.md").read_text(encoding="utf-8"):
-        return "README.md has no 'Add a Rust function' section"
+    if "## Add a Rust function" not in (copy.root / "CONTRIBUTING.md").read_text(encoding="utf-8"):
+        return "CONTRIBUTING.md has no 'Add a Rust function' section"
     return None
 
 
 def add_a_function(copy: Copy) -> None:
-    """The README's "Add a Rust function" steps, by the letter: multiply_in_rust."""
-    readme = (copy.root / "README.md").read_text(encoding="utf-8")
+    """The guide's "Add a Rust function" steps, by the letter: multiply_in_rust."""
+    readme = (copy.root / "CONTRIBUTING.md").read_text(encoding="utf-8")
     section = readme.split("## Add a Rust function", 1)[1]
     rust = re.search(r"```rust\n(.*?)```", section, re.S)[1]
     rust = "\n".join(line.removeprefix("   ") for line in rust.splitlines()) + "\n"
@@ -167,10 +167,10 @@ def add_a_function(copy: Copy) -> None:
 
 
 def add_a_function_and_test(copy: Copy, label: str) -> tuple[list[tuple[str, str]], list[tuple[str, bool]]]:
-    """The README's "Add a Rust function" steps, then `make test`; and cargo's own build of it."""
+    """The guide's "Add a Rust function" steps, then `make test`; and cargo's own build of it."""
     rows: list[tuple[str, str]] = []
     checks: list[tuple[str, bool]] = []
-    say(f"{label}: the README's 'Add a Rust function' steps, then make test; and cargo alone")
+    say(f"{label}: the guide's 'Add a Rust function' steps, then make test; and cargo alone")
     copy.run("make", "build")
     add_a_function(copy)
     total, output = copy.run("make", "test")
@@ -186,7 +186,7 @@ def add_a_function_and_test(copy: Copy, label: str) -> tuple[list[tuple[str, str
     copy.run("make", "test")
     rows.append(
         (
-            "README 'Add a Rust function', make test",
+            "the guide's 'Add a Rust function', make test",
             f"{total:6.2f} s  (cargo alone {cargo:.2f} s: {total - cargo:+.2f} s)",
         )
     )
@@ -256,7 +256,7 @@ def measure(copy: Copy, label: str) -> tuple[list[tuple[str, str]], list[tuple[s
 
     gone = readme_example_is_gone(copy)
     if gone:
-        rows.append(("README 'Add a Rust function', make test", f"not measured: {gone}"))
+        rows.append(("the guide's 'Add a Rust function', make test", f"not measured: {gone}"))
     else:
         rows_and_checks = add_a_function_and_test(copy, label)
         rows += rows_and_checks[0]

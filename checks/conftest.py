@@ -67,7 +67,8 @@ def run(*args: str | Path, check: bool = True, **kwargs) -> subprocess.Completed
     program = str(args[0])
     if os.sep not in program and "/" not in program:
         program = shutil.which(program, path=kwargs["env"].get("PATH")) or program
-    result = subprocess.run([program, *map(str, args[1:])], capture_output=True, text=True, **kwargs)
+    kwargs.setdefault("text", True)
+    result = subprocess.run([program, *map(str, args[1:])], capture_output=True, **kwargs)
     if check:
         assert result.returncode == 0, f"{args} failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
     return result

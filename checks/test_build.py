@@ -197,7 +197,7 @@ pub mod gadgets {{
 
 
 def add_gadgets(project: Path) -> None:
-    """A new submodule, registered in crates/src/lib.rs as the README says."""
+    """A new submodule, registered in crates/src/lib.rs as the guide (CONTRIBUTING.md) says."""
     (project / "crates/src/gadgets.rs").write_text(GADGETS.format(package=PACKAGE), encoding="utf-8")
     lib = project / "crates/src/lib.rs"
     text = lib.read_text(encoding="utf-8")

@@ -31,6 +31,7 @@ from project_name import _accelerate
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+GUIDE = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")  # the development guide
 WORKFLOW_TEXT = (ROOT / ".github" / "workflows" / "docs.yml").read_text(encoding="utf-8")
 WORKFLOW = yaml.safe_load(WORKFLOW_TEXT)
 JOBS = WORKFLOW["jobs"]
@@ -146,32 +147,64 @@ def test_every_link_within_the_site_leads_somewhere(site: Path, tmp_path: Path) 
     ]
 
 
-def test_pages_include_the_readme_sections_instead_of_copying_them(site: Path) -> None:
+INCLUDE = re.compile(r"(?ms)^```\{include\} \.\./(\S+)\n(?::start-after: (.*?)\n:end-before: (.*?)\n)?\n*```")
+
+
+def test_pages_include_the_readme_and_the_guide_instead_of_copying_them(site: Path) -> None:
+    included = set()
     for name in ("index", "development", "releases"):
         source = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
-        includes = re.findall(r":start-after: (<!-- docs:([\w-]+) -->)\n:end-before: (<!-- /docs:\2 -->)", source)
-        assert includes, f"docs/{name}.md includes no README section"
+        includes = INCLUDE.findall(source)
+        assert includes, f"docs/{name}.md includes nothing"
         shown = text((site / f"{name}.html").read_text(encoding="utf-8"))
-        for start, _, end in includes:
-            assert README.count(start) == README.count(end) == 1, f"README.md must hold {start} and {end} once"
-            section = README.split(start)[1].split(end)[0]
+        for path, start, end in includes:
+            whole = (ROOT / path).read_text(encoding="utf-8")
+            included.add(path)
+            if start:
+                assert whole.count(start) == whole.count(end) == 1, f"{path} must hold {start} and {end} once"
+            section = whole.split(start)[1].split(end)[0] if start else whole
             headings = re.findall(r"(?m)^#+ (.*)$", section)
             code = re.findall(r"(?ms)^```\w*\n(.*?)^```", section)
             assert headings or code
             for expected in [*headings, *code]:
                 assert re.sub(r"\s+", " ", expected).strip() in shown, f"{name}.html lacks {expected!r}"
-    # One place for each text: no line of the README is repeated in docs/.
-    lines = {line.strip() for line in README.splitlines() if len(line.strip()) > 30}
-    for page in (ROOT / "docs").glob("*.md"):
-        copied = lines & {line.strip() for line in page.read_text(encoding="utf-8").splitlines()}
-        assert not copied, f"{page.name} copies README.md: {copied}"
+    assert included == {"README.md", "CONTRIBUTING.md"}
+    # One place for each text: no line of them is repeated in docs/.
+    for path in included:
+        lines = {line.strip() for line in (ROOT / path).read_text("utf-8").splitlines() if len(line.strip()) > 30}
+        for page in (ROOT / "docs").glob("*.md"):
+            copied = lines & {line.strip() for line in page.read_text(encoding="utf-8").splitlines()}
+            assert not copied, f"{page.name} copies {path}: {copied}"
 
 
-def test_index_page_shows_the_project_and_its_description(site: Path) -> None:
+# What the README held for developers before it became the package's front page.
+DEVELOPMENT_SECTIONS = (
+    *("Prerequisites", "Layout", "Add a Rust function, end to end", "Add a class, an exception, a crate, a dependency"),
+    *("Editors and debugging", "Performance", "Quality checks", "Documentation", "Release", "Publishing to PyPI"),
+    "Keeping up with the template",
+)
+
+
+def test_the_guide_holds_every_development_section_and_the_readme_none() -> None:
+    for section in DEVELOPMENT_SECTIONS:
+        assert f"\n## {section}\n" in GUIDE, f"CONTRIBUTING.md lacks its section {section!r}"
+    for page in (ROOT / "README.md", ROOT / ".github/template/README.md"):
+        if page.is_file():
+            # Without the blocks that the instantiation removes (their markers spelt so as not to be some).
+            front = re.sub(
+                r"(?s)<!-- >{3} template[-]only.*?<!-- <{3} template[-]only -->", "", page.read_text("utf-8")
+            )
+            assert not re.search(r"(?m)^make ", front), f"{page.name}: commands for developers belong in the guide"
+
+
+def test_index_page_is_the_readme_under_the_project_s_name(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     name, version = PYPROJECT["project"]["name"], project_name.__version__
-    assert f"<title>{name} {version}</title>" in index and f"<h1>{name}<" in index
-    assert PYPROJECT["project"]["description"] in text(index)
+    assert f"<title>{name} {version}</title>" in index
+    title = re.search(r"(?m)^# (.*)$", README)
+    assert title and f"<h1>{html.escape(title[1])}<" in index
+    first_paragraph = README.split(title[0], 1)[1].strip().split("\n\n")[0]
+    assert re.sub(r"\s+", " ", first_paragraph.split("](")[0].split("[")[0]).strip() in text(index)
 
 
 # --- in a browser ---------------------------------------------------------------------
@@ -198,7 +231,8 @@ def rendered(url: str, profile: Path) -> str:
 @needs_chromium
 def test_a_browser_shows_the_index_and_every_function(site: Path, tmp_path: Path) -> None:
     index = text(rendered((site / "index.html").as_uri(), tmp_path / "profile"))
-    assert PYPROJECT["project"]["description"] in index and "API reference" in index
+    title = re.search(r"(?m)^# (.*)$", README)
+    assert title and title[1] in index and "API reference" in index
     api = text(rendered((site / "api.html").as_uri(), tmp_path / "profile"))
     for name, item in public_callables():
         assert f"{name}{signature(item)}" in api, name
@@ -310,7 +344,7 @@ def test_only_github_s_own_actions_deploy() -> None:
     assert actions and all(action.startswith("actions/") for action in actions), actions
 
 
-def test_readme_says_how_to_switch_pages_on() -> None:
+def test_the_guide_says_how_to_switch_pages_on() -> None:
     for needed in (
         "make docs",
         "make docs-serve",
@@ -318,4 +352,4 @@ def test_readme_says_how_to_switch_pages_on() -> None:
         "Get Pages site failed",
         "Settings > Environments > github-pages",
     ):
-        assert needed in README, needed
+        assert needed in GUIDE, needed

@@ -232,6 +232,41 @@ def test_the_wheel_declares_exactly_the_project_s_dependencies(release_wheel: Pa
     assert PYPROJECT["dependency-groups"]["test"], "the test group still exists for cibuildwheel"
 
 
+# --- the long description: README.md, the package's page on PyPI ----------------------
+
+FRONT_PAGES = [path for path in (ROOT / "README.md", ROOT / ".github/template/README.md") if path.is_file()]
+
+
+def test_the_long_description_renders_on_pypi(sdist: Path, release_wheel: Path) -> None:
+    result = run(
+        ROOT / ".venv" / ("Scripts" if os.name == "nt" else "bin") / "twine", "check", "--strict", sdist, release_wheel
+    )
+    assert result.stdout.count("PASSED") == 2, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("page", FRONT_PAGES, ids=lambda path: path.relative_to(ROOT).as_posix())
+def test_the_front_page_links_only_to_full_addresses(page: Path) -> None:
+    # PyPI shows README.md as the package's page: a relative link (LICENSE, CONTRIBUTING.md) leads nowhere there.
+    text = re.sub(r"(?ms)^```.*?^```", "", page.read_text(encoding="utf-8"))
+    targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r"<(?:a|img)\b[^>]*(?:href|src)=\"([^\"]+)\"", text)
+    relative = [target for target in targets if not re.match(r"(https?|mailto):", target)]
+    assert not relative, f"{page.name} links to {relative}: write the full https://... address"
+
+
+def test_the_front_page_examples_run() -> None:
+    # Its `pycon` examples, run as doctests against the package that make build installed.
+    examples = [
+        block for page in FRONT_PAGES for block in re.findall(r"(?ms)^```pycon\n(.*?)^```", page.read_text("utf-8"))
+    ]
+    assert examples, "the front page shows how to use the package, as a pycon example"
+    probe = "import doctest, sys\nfailed = 0\nfor text in sys.argv[1:]:\n"
+    probe += "    test = doctest.DocTestParser().get_doctest(text, {}, 'README', None, 0)\n"
+    probe += "    failed += doctest.DocTestRunner(optionflags=doctest.ELLIPSIS).run(test).failed\n"
+    probe += "sys.exit(failed)\n"
+    result = run(sys.executable, "-c", probe, *examples, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_version_between_tags_and_without_git(tmp_path: Path) -> None:
     shutil.copy2(ROOT / "pyproject.toml", tmp_path)
 

@@ -534,7 +534,7 @@ def test_github_release_refuses_files_of_another_version(github) -> None:
     assert calls() == []
 
 
-def test_readme_documents_the_release_and_pypi_switch() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_guide_documents_the_release_and_pypi_switch() -> None:
+    readme = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     for needed in ("git push origin v", "PUBLISH_TO_PYPI", "trusted publish", "make changelog", "make wheel"):
         assert needed in readme, needed

@@ -188,7 +188,7 @@ FINAL_BUILDS = {"3.11", "3.12", "3.13", "3.14"}
 WORKFLOWS = {
     path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in (ROOT / ".github/workflows").glob("*.yml")
 }
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+GUIDE = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")  # the development guide
 
 
 def labels(flow: dict[str, Any], job: dict[str, Any]) -> list[str]:
@@ -216,16 +216,16 @@ def test_every_job_runs_on_a_runner_github_has() -> None:
             assert not unknown, f"{name}: {job_name} runs on {unknown}, which GitHub does not offer (or a test lacks)"
 
 
-def test_ci_and_the_release_cover_what_the_readme_promises() -> None:
+def test_ci_and_the_release_cover_what_the_guide_promises() -> None:
     ci = WORKFLOWS["ci.yml"]["jobs"]["test"]
     assert {RUNNERS[label][0] for label in labels(WORKFLOWS["ci.yml"], ci)} == {"Linux", "macOS", "Windows"}
-    assert "`make test` and `make check`\non Linux, macOS and Windows" in README
+    assert "`make test` and `make check`\non Linux, macOS and Windows" in GUIDE
     wheels = WORKFLOWS["release.yml"]["jobs"]["wheels"]
     platforms = {("Linux", "x86_64"), ("Linux", "ARM64"), ("Windows", "x86_64"), ("Windows", "ARM64")}
     platforms |= {("macOS", "Intel"), ("macOS", "Apple silicon")}
     assert {RUNNERS[label] for label in labels(WORKFLOWS["release.yml"], wheels)} == platforms
     for promise in ("Windows on x86_64 and ARM64", "macOS on Intel and Apple silicon", "(manylinux and musllinux)"):
-        assert promise in re.sub(r"\s+", " ", README), promise
+        assert promise in re.sub(r"\s+", " ", GUIDE), promise
 
 
 def test_every_python_a_workflow_asks_for_exists_on_its_runners() -> None:

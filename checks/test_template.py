@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,7 @@ def check_instantiated(root: Path, env: dict[str, str], values: tuple[str, ...],
     assert project["description"] == one_line(description)
     assert project["authors"] == [{"name": author}]
     assert project["urls"]["Homepage"] == f"https://github.com/{owner}/{name}"
+    assert project["urls"]["Documentation"] == f"https://{owner.lower()}.github.io/{name}/"  # GitHub Pages
     assert pyproject["tool"]["setuptools-rust"]["ext-modules"][0]["target"] == f"{package}._accelerate"
     cargo = tomllib.loads((root / "crates/Cargo.toml").read_text(encoding="utf-8"))
     assert cargo["package"]["name"] == cargo["lib"]["name"] == f"{package}_accelerate"
@@ -743,6 +745,29 @@ def test_instantiated_project_passes_its_own_make_init(copy: Path, git_env) -> N
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     assert git(copy, "status", "--porcelain", env=git_env) == "", "the build or the hooks left changes or stray files"
     check_instantiated_site(copy, git_env)
+    check_instantiated_front_page(copy, git_env)
+
+
+def check_instantiated_front_page(copy: Path, git_env) -> None:
+    """The new project's README is its package's page, on PyPI too: the long description of its
+    sdist and its wheel renders there, and speaks to the package's users, not to its developers."""
+    result = subprocess.run(["make", "sdist", "wheel"], cwd=copy, env=git_env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    files = sorted((copy / "dist").iterdir())
+    check = subprocess.run(
+        [".venv/bin/twine", "check", "--strict", *map(str, files)], cwd=copy, capture_output=True, text=True
+    )
+    assert check.returncode == 0 and check.stdout.count("PASSED") == 2, check.stdout + check.stderr
+    (wheel,) = [path for path in files if path.suffix == ".whl"]
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(archive.read(n) for n in archive.namelist() if n.endswith(".dist-info/METADATA")).decode()
+    description = metadata.split("\n\n", 1)[1]
+    assert description.startswith("# my-cool-repo\n") and "pip install my-cool-repo" in description
+    for developers_only in ("make ", "this repository", "make instantiate", "Use this template", " ns ", "µs"):
+        assert developers_only not in description, f"the package's page says {developers_only!r}"
+    assert len(description.splitlines()) < 60, "one screen, for the user to extend"
+    guide = (copy / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert "## Add a Rust function, end to end" in guide and "make init" in guide
 
 
 def check_instantiated_site(copy: Path, git_env) -> None:
@@ -757,7 +782,8 @@ def check_instantiated_site(copy: Path, git_env) -> None:
             assert not found, f"{path.relative_to(site)}: {found.group()!r} left"
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "<h1>my-cool-repo<" in index and "<title>my-cool-repo " in index
-    assert one_line(AWKWARD) in html.unescape(re.sub(r"<[^>]+>", "", index)), "the description, as typed"
+    shown = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", index)))
+    assert one_line(AWKWARD) in shown, "the description, as typed"
     api = (site / "api.html").read_text(encoding="utf-8")
     assert 'id="my_cool_repo.add_in_rust"' in api and "https://github.com/zoe/My.Cool-Repo/blob/" in api
     assert git(copy, "status", "--porcelain", env=git_env) == "", "make docs left changes or stray files"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import clean_env, copy_working_tree, git, rmtree, run
+from conftest import ROOT, clean_env, copy_working_tree, git, rmtree, run
 
 RECORD = ".github/template-origin.toml"
 AWKWARD_DESCRIPTION = "Fast \"maths\" & 'more': $(rm -rf /) `id` ${HOME} 🦀\nsecond line"
@@ -147,11 +147,12 @@ def test_without_user_changes_the_update_is_a_fresh_instantiation(template: Path
 
 def test_user_changes_are_kept_merged_or_marked_as_conflicts(template: Path, project: Path) -> None:
     change_the_template(template)
-    edit(template, "README.md", "## Prerequisites", "## Prerequisites\n\nThe template's new line.")
+    # The project's README is written from the template's front page, .github/template/README.md.
+    edit(template, ".github/template/README.md", "## Install", "## Install\n\nThe template's new line.")
     commit_all(template, "docs: more")
     # The user: a file the template did not touch, other lines of one it did, and its changed line.
     edit(project, "LICENSE", "MIT License", "MIT License (the user's)")
-    edit(project, "README.md", "## Layout", "## Layout\n\nThe user's line.")
+    edit(project, "README.md", "## License", "## License\n\nThe user's line.")
     edit(project, "Makefile", "MAKEFLAGS += --no-print-directory", "MAKEFLAGS += --no-print-directory --jobs=2")
     edit(project, "src/my_cool_repo/__init__.py", "import sys\n", "import sys  # the user's code\n")
     commit_all(project, "chore: the user's changes")
@@ -218,7 +219,7 @@ def test_updating_twice_to_the_same_ref_does_nothing_the_second_time(template: P
 
 def test_one_step_over_two_template_commits_equals_two_steps(template: Path, project: Path, tmp_path) -> None:
     first = change_the_template(template)
-    edit(template, "README.md", "## Prerequisites", "## Prerequisites\n\nSecond change.")
+    edit(template, ".github/template/README.md", "## Install", "## Install\n\nSecond change.")
     second = commit_all(template, "docs: second")
     edit(project, "LICENSE", "MIT License", "MIT License (the user's)")
     commit_all(project, "chore: the user's")
@@ -322,3 +323,54 @@ def test_make_help_lists_it_after_instantiation(project: Path) -> None:
     help_text = run("make", "help", cwd=project).stdout
     assert "update-template" in help_text and "instantiate " not in help_text
     assert (project / ".github/scripts/update-template.py").is_file()
+
+
+def template_before_the_front_page() -> str | None:
+    """The newest commit of this repository whose projects' README was the template's manual
+    (before README.md became the package's front page), if its history is here."""
+    skeleton = ".github/template/README.md"
+    changes = run("git", "rev-list", "HEAD", "--", skeleton, cwd=ROOT, check=False).stdout.split()
+    for revision in ["HEAD", *(f"{change}^" for change in changes)]:  # each state the file had, newest first
+        shown = run("git", "show", f"{revision}:{skeleton}", cwd=ROOT, check=False).stdout
+        if "\n## Develop\n" in shown:
+            return run("git", "rev-parse", revision, cwd=ROOT).stdout.strip()
+    return None
+
+
+def test_a_project_made_before_the_front_page_gets_it_and_keeps_its_own_lines(tmp_path: Path) -> None:
+    before = template_before_the_front_page()
+    if before is None:
+        pytest.skip("needs this repository's history (a clone with every commit)")
+    # The template's repository: that commit, then this tree.
+    template = tmp_path / "template"
+    template.mkdir()
+    archive = run("git", "archive", "--format=tar", before, cwd=ROOT, text=False).stdout
+    run("tar", "-x", "-C", template, input=archive, text=False)  # bytes in and out
+    git(template, "init", "--quiet", "--initial-branch=main")
+    commit_all(template, "feat: the template, before")
+    project = tmp_path / "project"
+    git(tmp_path, "clone", "--quiet", str(template), str(project))
+    instantiate(project)
+    commit_all(project, "chore: instantiate my-cool-repo from the template")
+    old = (project / "README.md").read_text(encoding="utf-8")
+    assert "## Develop" in old and "make init" in old  # the template's manual, then
+    # The user's own lines, where the template changes the page, and where it does not.
+    edit(project, "README.md", "## Develop", "Our own introduction.\n\n## Develop")
+    (project / "README.md").write_text(
+        (project / "README.md").read_text("utf-8") + "\n## Benchmarks of ours\n\nOur own figures.\n", "utf-8"
+    )
+    commit_all(project, "docs: our own lines")
+    git(template, "rm", "--quiet", "-r", ".")
+    copy_working_tree(template)
+    commit_all(template, "feat: the README is the package's front page")
+    result = update(project, check=False)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "## Install" in readme and "## Use" in readme, readme  # the front page's shape
+    assert "Our own introduction." in readme and "Our own figures." in readme, readme
+    conflicted = "<<<<<<<" in readme
+    assert (result.returncode != 0) == conflicted, result.stdout + result.stderr
+    outside = re.sub(r"(?s)<<<<<<<.*?>>>>>>>[^\n]*\n", "", readme)
+    assert "make init" not in outside, "the manual's commands are gone from the front page"
+    assert (project / "CONTRIBUTING.md").is_file() and "## Add a Rust function" in (
+        project / "CONTRIBUTING.md"
+    ).read_text("utf-8")

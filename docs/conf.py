@@ -31,13 +31,10 @@ exclude_patterns = ["_build"]
 html_theme = "furo"
 html_title = f"{project} {release}"
 
-myst_enable_extensions = ["substitution"]  # {{ project }} and {{ description }} in index.md
-# Substitutions are read as Markdown: escape the description so it shows as written.
-myst_substitutions = {"project": project, "description": re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", METADATA["description"])}
-myst_heading_anchors = 3  # links to a README heading (#layout) work on the site too
+myst_heading_anchors = 3  # links to a heading (#layout) work on the site too
 # The docstrings are the Rust `///` comments, written in Markdown: `x` is code.
 default_role = "code"
-smartquotes = False  # quotes and dashes as written, in docstrings and README alike
+smartquotes = False  # quotes and dashes as written, in docstrings and pages alike
 autodoc_default_options = {"members": True, "undoc-members": True}  # each module's __all__
 
 # The [source] links point at this commit on GitHub.
@@ -88,7 +85,7 @@ def api_page(app, docname: str, source: list[str]) -> None:
 
 
 def repository_links(app, relative_path: Path, parent_docname: str, content: list[str]) -> None:
-    """In the README's included sections, a link to a file of the repository
+    """In an included file (README.md, CONTRIBUTING.md), a link to a file of the repository
     (CONTRIBUTING.md) goes to that file on GitHub; images stay local."""
 
     def to_github(match: re.Match[str]) -> str:

@@ -85,7 +85,8 @@ def read_record(root: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         raise Refused(
             f"no {RECORD}: the instantiation writes it, so this project predates it or deleted it. Write one"
-            " (the template's README shows its fields) with the template commit the project was made from."
+            " (CONTRIBUTING.md, 'Keeping up with the template', shows its fields) with the template commit the"
+            " project was made from."
         )
     try:
         record = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -8,8 +8,8 @@ push of a repository created from the template. It
 - renames the template's identity (package directory, import name, distribution
   name, crate name, URLs, author, description) in every file git tracks or would
   track, escaping the description and the author for each file's format;
-- puts .github/template/README.md (title, badge, description, example) at the
-  top of README.md, in place of the template's own title and pitch;
+- makes .github/template/README.md the project's README.md: the package's
+  front page (on GitHub and PyPI), in place of the template's manual;
 - deletes the template machinery: .github/template/, .github/template_flag.yml,
   the template's self-tests, and every block of lines from one marked
   `>>> template-only` to one marked `<<< template-only` (in any comment syntax);
@@ -387,6 +387,7 @@ def substitution(ident: Identity, description: str):
     again."""
     literal = {
         f"{TEMPLATE_OWNER}/{TEMPLATE_DIST}": f"{ident.owner}/{ident.repo}",  # GitHub URLs
+        f"{TEMPLATE_OWNER}.github.io/{TEMPLATE_DIST}": f"{ident.owner.lower()}.github.io/{ident.repo}",  # Pages
         TEMPLATE_PACKAGE: ident.package,  # project_name_accelerate becomes the crate name too
         TEMPLATE_DIST: ident.dist,
         TEMPLATE_OWNER: ident.owner,
@@ -468,7 +469,8 @@ def make_plan(ident: Identity, view: GitView, description: str) -> Plan:
             continue
         source = remove_template_blocks(path, text)
         if path == "README.md":
-            source = (ROOT / SKELETON).read_text(encoding="utf-8").rstrip("\n") + "\n\n" + source.lstrip("\n")
+            kept = source.strip("\n")  # what the project's README keeps of the template's own
+            source = (ROOT / SKELETON).read_text(encoding="utf-8").rstrip("\n") + "\n" + (f"\n{kept}\n" if kept else "")
         new, verbatim = substitute(path, source)
         for match in TRACE.finditer(verbatim):
             lineno = verbatim.count("\n", 0, match.start()) + 1
