@@ -103,6 +103,15 @@ def copy_working_tree(dest: Path) -> None:
         version_file.write_text(f"{RUNNING_PYTHON}\n", encoding="utf-8")
 
 
+def committed_copy(dest: Path, message: str = "chore: start from the template") -> Path:
+    """A copy of this working tree in a new git repository at dest, all of it in one commit."""
+    copy_working_tree(dest)
+    git(dest, "init", "--quiet")
+    git(dest, "add", "--all")
+    git(dest, "commit", "--quiet", "--no-verify", "--message", message)
+    return dest
+
+
 def rmtree(path: Path) -> None:
     """shutil.rmtree, also of a .git folder on Windows, where git makes its object files read-only."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, clean_env, copy_working_tree, git, run
+from conftest import ROOT, clean_env, committed_copy, git, run
 
 STAMP = ".venv/.extension-built"
 
@@ -23,10 +23,7 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="the dev loop is checked
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("build")
-    copy_working_tree(repo)
-    git(repo, "init", "--quiet")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "--no-verify", "--message", "chore: start from the template")
+    committed_copy(repo)
     run("make", "build", cwd=repo)
     return repo
 

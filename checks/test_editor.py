@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, clean_env, copy_working_tree, git, run
+from conftest import ROOT, clean_env, committed_copy, copy_working_tree, run
 
 PACKAGE = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools-rust"][
     "ext-modules"
@@ -38,10 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if os.name == "nt":
         pytest.skip("the scratch copies' make runs on Linux and macOS")
     repo = tmp_path_factory.mktemp("editor")
-    copy_working_tree(repo)
-    git(repo, "init", "--quiet")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "--no-verify", "--message", "chore: start from the template")
+    committed_copy(repo)
     run("make", "test", cwd=repo)
     run("make", "clippy", cwd=repo)
     yield repo

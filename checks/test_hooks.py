@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml  # PyYAML, which pre-commit depends on
 
-from conftest import ROOT, copy_working_tree, git, run
+from conftest import ROOT, committed_copy, git, run
 
 PRE_COMMIT = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
 HOOKS = {hook["id"]: hook for repo in PRE_COMMIT["repos"] for hook in repo["hooks"]}
@@ -213,10 +213,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if os.name == "nt":
         pytest.skip("the git hook tests run on Linux and macOS")
     repo = tmp_path_factory.mktemp("scratch")
-    copy_working_tree(repo)
-    git(repo, "init", "--quiet")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "--no-verify", "--message", "chore: start from the template")
+    committed_copy(repo)
     run("make", "init", cwd=repo)
     return repo
 
