@@ -323,10 +323,11 @@ def main() -> None:
     cargo_version = subprocess.run(["cargo", "--version"], capture_output=True, text=True).stdout.split()[1]
     print(f"\nDev loop on {os.cpu_count()} cores, {platform.system()}, Python {platform.python_version()}, ", end="")
     print(f"cargo {cargo_version} (median of {REPEAT} runs where repeated):")
+    width = max(len(name) for rows, _ in results.values() for name, _ in rows)
     for label, (rows, checks) in results.items():
         print(f"\n{label}:")
         for name, figure in rows:
-            print(f"  {name:<42} {figure}")
+            print(f"  {name:<{width}} {figure}")
         for name, ok in checks:
             print(f"  {'met    ' if ok else 'NOT MET'}  {name}")
 
