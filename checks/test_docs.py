@@ -177,6 +177,7 @@ def test_pages_include_the_readme_and_the_guide_instead_of_copying_them(site: Pa
             assert not copied, f"{page.name} copies {path}: {copied}"
 
 
+# >>> template-only (the template's own move of its guide: a project's guide and README are its own)
 # What the README held for developers before it became the package's front page.
 DEVELOPMENT_SECTIONS = (
     *("Prerequisites", "Layout", "Add a Rust function, end to end", "Add a class, an exception, a crate, a dependency"),
@@ -197,6 +198,7 @@ def test_the_guide_holds_every_development_section_and_the_readme_none() -> None
             assert not re.search(r"(?m)^make ", front), f"{page.name}: commands for developers belong in the guide"
 
 
+# <<< template-only
 def test_index_page_is_the_readme_under_the_project_s_name(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     name, version = PYPROJECT["project"]["name"], project_name.__version__
